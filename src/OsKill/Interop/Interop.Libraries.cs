@@ -1,0 +1,11 @@
+namespace OsKill.Interop;
+
+/// <summary>Names of the native libraries that OsKill binds. Nothing here is shipped by OsKill.</summary>
+internal static class Libraries
+{
+    /// <summary>
+    /// The C library. The .NET runtime maps the name "libc" to the platform's C library
+    /// (libc.so.6 on glibc, libc.musl on Alpine, libSystem on macOS, libc.so.7 on FreeBSD).
+    /// </summary>
+    internal const string Libc = "libc";
+}
