@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Threading.Channels;
+
+namespace OsKill.Tests.Infrastructure;
+
+/// <summary>
+/// A running test child (tests/OsKill.TestChild): starts it, reads its report lines, waits for
+/// its exit, and kills it if a test leaves it running.
+/// </summary>
+public sealed class Child : IDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly List<string> _seen = [];
+
+    private Child(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                _lines.Writer.TryComplete();
+            }
+            else
+            {
+                _lines.Writer.TryWrite(e.Data);
+            }
+        };
+        _process.BeginOutputReadLine();
+    }
+
+    /// <summary>The path of the built test child.</summary>
+    public static string Dll { get; } = Path.GetFullPath(
+        typeof(Child).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "TestChildDll").Value!);
+
+    /// <summary>The dotnet host that runs the child.</summary>
+    public static string DotnetHost { get; } = FindDotnet();
+
+    /// <summary>The process id, from the child's own "ready PID" line when it came through a wrapper.</summary>
+    public int Pid { get; private set; }
+
+    public Process Process => _process;
+
+    /// <summary>Every line read so far, for failure messages.</summary>
+    public IReadOnlyList<string> Seen => _seen;
+
+    /// <summary>Starts the child with these arguments and waits for "ready".</summary>
+    public static Task<Child> StartAsync(params string[] args) => StartWrappedAsync([], args);
+
+    /// <summary>Starts the child behind a wrapper command such as setsid or setpriv, and waits for "ready".</summary>
+    public static async Task<Child> StartWrappedAsync(string[] wrapper, string[] args)
+    {
+        var psi = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : DotnetHost)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            UseShellExecute = false,
+        };
+        foreach (string w in wrapper.Skip(1))
+        {
+            psi.ArgumentList.Add(w);
+        }
+
+        if (wrapper.Length > 0)
+        {
+            psi.ArgumentList.Add(DotnetHost);
+        }
+
+        psi.ArgumentList.Add(Dll);
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["DOTNET_TieredPGO"] = "0";
+        psi.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        var child = new Child(Process.Start(psi)!);
+        string ready = await child.WaitForLineAsync(l => l.StartsWith("ready ", StringComparison.Ordinal));
+        child.Pid = int.Parse(ready["ready ".Length..]);
+        return child;
+    }
+
+    /// <summary>Waits for the next line that matches, skipping others (they stay in <see cref="Seen"/>).</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? Timeout);
+        try
+        {
+            while (true)
+            {
+                string line = await _lines.Reader.ReadAsync(cts.Token);
+                _seen.Add(line);
+                if (match(line))
+                {
+                    return line;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"child {Pid} printed no matching line in time; it printed: [{string.Join(" | ", _seen)}]");
+        }
+        catch (ChannelClosedException)
+        {
+            throw new InvalidOperationException($"child {Pid} closed its output without a matching line; it printed: [{string.Join(" | ", _seen)}]");
+        }
+    }
+
+    /// <summary>Waits for the exact line.</summary>
+    public Task<string> WaitForLineAsync(string line, TimeSpan? timeout = null) =>
+        WaitForLineAsync(l => l == line, timeout);
+
+    /// <summary>Reads the remaining output until the child closes it.</summary>
+    public async Task<List<string>> ReadToEndAsync()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var rest = new List<string>();
+        await foreach (string line in _lines.Reader.ReadAllAsync(cts.Token))
+        {
+            _seen.Add(line);
+            rest.Add(line);
+        }
+
+        return rest;
+    }
+
+    /// <summary>Closes the child's stdin, which tells a waiting child to finish.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Waits for the child to exit and returns .NET's exit code (128 + N for death by signal N).</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Closes stdin and waits for the exit code.</summary>
+    public Task<int> FinishAsync()
+    {
+        CloseInput();
+        return WaitForExitAsync();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+
+    private static string FindDotnet()
+    {
+        string? root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        foreach (string? candidate in new[] { root is null ? null : Path.Combine(root, "dotnet"), "/usr/share/dotnet/dotnet", "/usr/lib/dotnet/dotnet", "/usr/bin/dotnet" })
+        {
+            if (candidate is not null && File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return "dotnet";
+    }
+}
