@@ -35,6 +35,12 @@ public sealed class SafePidfdHandle : SafeHandle
     /// <inheritdoc/>
     public override bool IsInvalid => handle < 0;
 
+    /// <summary>Describes the handle: "pidfd 7 (pid 1234)".</summary>
+    /// <returns>The description.</returns>
+    public override string ToString() => IsClosed
+        ? $"pidfd (closed, pid {Pid})"
+        : $"pidfd {FileDescriptor} (pid {Pid})";
+
     /// <inheritdoc/>
     protected override bool ReleaseHandle() => Interop.Libc.Close((int)handle) == 0;
 }
