@@ -46,7 +46,13 @@ public static partial class Signal
         ReadOnlySpan<char> text = value;
         if (char.IsAsciiDigit(text[0]))
         {
-            return TryParseNumber(text, out sig) && sig < table.Nsig;
+            if (!TryParseNumber(text, out int parsed) || parsed >= table.Nsig)
+            {
+                return false;
+            }
+
+            sig = parsed;
+            return true;
         }
 
         if (text.StartsWith("SIG", StringComparison.OrdinalIgnoreCase))
