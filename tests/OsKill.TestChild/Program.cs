@@ -12,6 +12,8 @@ using OsKill.TestChild;
 //   sleep               do nothing until killed or stdin closes.
 //   spawn N MODE ARGS   start N more children (same MODE and ARGS) in this process group, print
 //                       "child <pid>" for each and "ready <pid>" for itself, then act as MODE.
+//                       With MODE kill-own-group SIG the children run "catch SIG" instead, and this
+//                       process, after its own "got SIG", keeps its children until stdin closes.
 //   kill PID SIG        call Os.Kill(PID, SIG) and print "result ok|ESRCH|EPERM|EINVAL|errno N".
 //   killpg PGID SIG     the same with Os.KillPg.
 //   kill-own-group SIG  catch SIG, then Os.Kill(0, SIG): every member of our group, us included.
@@ -68,6 +70,15 @@ static int SleepUntilStdinCloses()
     return 0;
 }
 
+static int UntilStdinCloses(int result)
+{
+    while (Console.In.ReadLine() is not null)
+    {
+    }
+
+    return result;
+}
+
 static int Catch(int[] signals, bool exitOnFirst)
 {
     int first = 0;
@@ -121,6 +132,7 @@ static int Spawn(int count, string[] childArgs)
 {
     string self = Environment.GetCommandLineArgs()[0];
     var children = new List<System.Diagnostics.Process>();
+    string[] grandchildArgs = childArgs[0] == "kill-own-group" ? ["catch", .. childArgs[1..]] : childArgs;
     for (int i = 0; i < count; i++)
     {
         var psi = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!)
@@ -134,27 +146,35 @@ static int Spawn(int count, string[] childArgs)
             psi.ArgumentList.Add(self);
         }
 
-        foreach (string a in childArgs)
+        foreach (string a in grandchildArgs)
         {
             psi.ArgumentList.Add(a);
         }
 
         var child = System.Diagnostics.Process.Start(psi)!;
-        string? line = child.StandardOutput.ReadLine();
-        if (line is null || !line.StartsWith("ready ", StringComparison.Ordinal))
-        {
-            return Fail($"grandchild did not start: {line}");
-        }
 
+        // .NET does not allow a synchronous ReadLine before BeginOutputReadLine on the same
+        // stream, so the first line ("ready") comes through the event handler as well.
         int childId = child.Id;
+        var ready = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         child.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is not null)
+            if (!ready.Task.IsCompleted)
+            {
+                ready.TrySetResult(e.Data);
+            }
+            else if (e.Data is not null)
             {
                 Say($"child {childId} {e.Data}");
             }
         };
         child.BeginOutputReadLine();
+        string? line = ready.Task.Wait(TimeSpan.FromSeconds(20)) ? ready.Task.Result : null;
+        if (line is null || !line.StartsWith("ready ", StringComparison.Ordinal))
+        {
+            return Fail($"grandchild did not start: {line}");
+        }
+
         children.Add(child);
         Say($"child {childId}");
     }
@@ -165,6 +185,7 @@ static int Spawn(int count, string[] childArgs)
     {
         "catch" => Catch(ParseSignals(ownArgs), exitOnFirst: false),
         "default" => Default(ParseSignals(ownArgs)),
+        "kill-own-group" => UntilStdinCloses(CatchThen(Sig(ownArgs[0]), () => Os.Kill(0, Sig(ownArgs[0])))),
         _ => SleepUntilStdinCloses(),
     };
 

@@ -1,0 +1,149 @@
+using System.Globalization;
+using OsKill.Tests.Infrastructure;
+
+namespace OsKill.Tests;
+
+/// <summary>
+/// Errors from kill(2) become typed exceptions that carry the errno, pid, signal and operation,
+/// with a message that names them and the OS text: EPERM, ESRCH and EINVAL.
+/// </summary>
+public class ErrorTests
+{
+    private const int Nobody = 65534;
+
+    private static readonly string[] s_asNobody =
+        ["setpriv", "--reuid", Num(Nobody), "--regid", Num(Nobody), "--clear-groups"];
+
+    public static TheoryData<int> EpermSignals() => [Signal.SIGTERM, 0];
+
+    public static TheoryData<int> InvalidSignals() => [1000, -1, Signal.NSIG, int.MinValue];
+
+    private static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    [Theory]
+    [MemberData(nameof(EpermSignals))]
+    public async Task Unprivileged_caller_gets_EPERM_for_a_root_process_which_stays_untouched(int sig)
+    {
+        if (EffectiveUid() != 0)
+        {
+            Assert.Skip($"setpriv can switch to uid {Nobody} only for root, and the tests run as uid {EffectiveUid()}");
+        }
+
+        RequireReadableByOthers(Child.Dll);
+        if (Path.IsPathRooted(Child.DotnetHost))
+        {
+            RequireReadableByOthers(Child.DotnetHost);
+        }
+
+        using Child target = await Child.StartAsync("catch", Num(Signal.SIGTERM));
+        using Child caller = await Child.StartWrappedAsync(s_asNobody, ["kill", Num(target.Pid), Num(sig)]);
+
+        // The child really runs as nobody: EPERM below proves it could not signal root's process.
+        await caller.WaitForLineAsync("result EPERM");
+        string message = await caller.WaitForLineAsync(l => l.StartsWith("message ", StringComparison.Ordinal));
+        Assert.Contains("[Errno 1]", message, StringComparison.Ordinal);
+        Assert.Contains("Operation not permitted", message, StringComparison.Ordinal);
+        Assert.Contains($"pid {target.Pid}", message, StringComparison.Ordinal);
+        Assert.Contains($"signal {sig} ", message, StringComparison.Ordinal);
+        if (sig != 0)
+        {
+            Assert.Contains("(SIGTERM)", message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("(kill)", message, StringComparison.Ordinal);
+        Assert.Equal(0, await caller.WaitForExitAsync());
+
+        // The target is alive and received nothing: it exits with 0.
+        Os.Kill(target.Pid, 0);
+        Assert.NotEqual('Z', ProcState.State(target.Pid));
+        Assert.Equal(0, await target.FinishAsync());
+        Assert.DoesNotContain(target.Seen, l => l.StartsWith("got ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Unused_pid_is_ProcessLookupException_naming_pid_signal_and_OS_text()
+    {
+        int pid = FreeIds.FindUnusedPid();
+        int term = Signal.SIGTERM;
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => Os.Kill(pid, term));
+
+        Assert.Equal(3, e.Errno);
+        Assert.Equal(pid, e.Pid);
+        Assert.Equal(term, e.Signal);
+        Assert.Equal("kill", e.Operation);
+        Assert.Equal("No such process", e.OsMessage);
+        Assert.Null(e.WinError);
+        Assert.Contains($"pid {pid}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"signal {term} (SIGTERM)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("No such process", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("[Errno 3]", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unused_process_group_is_ProcessLookupException_naming_the_group()
+    {
+        int pgid = FreeIds.FindUnusedPid();
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => Os.Kill(-pgid, 0));
+
+        Assert.Equal(3, e.Errno);
+        Assert.Equal(-pgid, e.Pid);
+        Assert.Equal(0, e.Signal);
+        Assert.Equal("kill", e.Operation);
+        Assert.Contains($"process group {pgid}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("No such process", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidSignals))]
+    public async Task Invalid_signal_is_a_plain_OsException_with_EINVAL_and_the_target_lives(int sig)
+    {
+        using Child target = await Child.StartAsync("catch", Num(Signal.SIGUSR1));
+
+        // Assert.Throws wants the exact type: a plain OsException, not one of its subclasses.
+        OsException e = Assert.Throws<OsException>(() => Os.Kill(target.Pid, sig));
+        Assert.Equal(typeof(OsException), e.GetType());
+        Assert.Equal(22, e.Errno);
+        Assert.Equal(target.Pid, e.Pid);
+        Assert.Equal(sig, e.Signal);
+        Assert.Equal("kill", e.Operation);
+        Assert.Equal("Invalid argument", e.OsMessage);
+        Assert.Contains($"pid {target.Pid}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"signal {Num(sig)} ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Invalid argument", e.Message, StringComparison.Ordinal);
+
+        Os.Kill(target.Pid, 0);
+        Assert.Equal(0, await target.FinishAsync());
+        Assert.DoesNotContain(target.Seen, l => l.StartsWith("got ", StringComparison.Ordinal));
+    }
+
+    private static int EffectiveUid()
+    {
+        // "Uid:\treal\teffective\tsaved\tfs"
+        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        return int.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Fails, with the path, when a file or one of its directories would stop uid 65534 from
+    /// running the child: the file must be readable and every directory searchable by others.
+    /// </summary>
+    private static void RequireReadableByOthers(string path)
+    {
+        string full = Path.GetFullPath(path);
+        var file = new FileInfo(full);
+        if (file.LinkTarget is not null)
+        {
+            full = file.ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        }
+
+        Assert.True(
+            (File.GetUnixFileMode(full) & UnixFileMode.OtherRead) != 0,
+            $"{full} is not readable by others, so the child cannot run as uid {Nobody}");
+        for (string? dir = Path.GetDirectoryName(full); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            Assert.True(
+                (File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) != 0,
+                $"directory {dir} is not searchable by others, so the child cannot run as uid {Nobody}");
+        }
+    }
+}
