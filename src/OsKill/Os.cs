@@ -63,7 +63,7 @@ public static class Os
     /// <param name="process">A pidfd (Linux).</param>
     /// <param name="sig">The signal number; 0 checks that the process still exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="process"/> is null.</exception>
-    /// <exception cref="ArgumentException">A <c>SafeProcessHandle</c> on Unix, where .NET keeps a pid in it rather than a descriptor.</exception>
+    /// <exception cref="ArgumentException">A <c>SafeProcessHandle</c> on Unix, where .NET keeps no file descriptor in it.</exception>
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
     /// <exception cref="ProcessLookupException">The process has been reaped (ESRCH).</exception>
     /// <exception cref="OsException">EBADF for a descriptor that is not a pidfd; EINVAL for a bad signal.</exception>
@@ -82,7 +82,7 @@ public static class Os
         }
         else
         {
-            Unix.Pidfd.SendSignal(process, sig, 0);
+            Unix.Pidfd.SendSignal(process, sig, 0, nameof(process));
         }
     }
 

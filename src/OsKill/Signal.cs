@@ -88,7 +88,7 @@ public static partial class Signal
     /// </summary>
     /// <param name="pidfd">A pidfd, from <see cref="Os.PidfdOpen"/>.</param>
     /// <param name="sig">The signal number; 0 checks that the process still exists.</param>
-    /// <param name="flags">Flags for the system call; 0 today (the kernel rejects others with EINVAL).</param>
+    /// <param name="flags">Flags for the system call: 0, or since Linux 6.9 one of PIDFD_SIGNAL_THREAD (1), PIDFD_SIGNAL_THREAD_GROUP (2), PIDFD_SIGNAL_PROCESS_GROUP (4). The kernel rejects flags it does not know with EINVAL.</param>
     /// <exception cref="ProcessLookupException">The process has exited and been reaped (ESRCH).</exception>
     /// <exception cref="OsException">EBADF for a descriptor that is not a pidfd; EINVAL for a bad signal or flags.</exception>
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
@@ -97,7 +97,7 @@ public static partial class Signal
     public static void PidfdSendSignal(System.Runtime.InteropServices.SafeHandle pidfd, int sig, uint flags = 0)
     {
         ArgumentNullException.ThrowIfNull(pidfd);
-        Unix.Pidfd.SendSignal(pidfd, sig, flags);
+        Unix.Pidfd.SendSignal(pidfd, sig, flags, nameof(pidfd));
     }
 
     /// <summary>

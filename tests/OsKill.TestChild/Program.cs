@@ -284,6 +284,7 @@ static int PthreadKill(int sig)
 
 static int Alloc()
 {
+    Ready();
     int self = Environment.ProcessId;
     for (int i = 0; i < 1000; i++)
     {

@@ -54,7 +54,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         int usr1 = Signal.SIGUSR1;
         int usr2 = Signal.SIGUSR2;
         using Child child = await Child.StartAsync("catch", "USR1", "USR2");
-        using Child blocker = await Child.StartWrappedAsync(BlockerWrapper(), []);
+        using Child blocker = await Child.StartCommandAsync([Python.Executable, "-I", "-c", BlockerScript]);
         int free = FindFreePid();
         string init = IsRoot() ? "ok" : "EPERM";
 
@@ -141,11 +141,6 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         Assert.Equal(0, await target.FinishAsync());
         Assert.DoesNotContain(target.Seen, l => l.StartsWith("got ", StringComparison.Ordinal));
     }
-
-    // The blocker goes through Child as a "wrapper" so that it gets Child's ready-line handling,
-    // timeouts and clean-up. It does not run the command after it: the dotnet host and test child
-    // that Child appends only land, unused, in the script's sys.argv.
-    private static string[] BlockerWrapper() => [Python.Executable, "-I", "-c", BlockerScript];
 
     private static async Task<string[]> RunPythonAsync(Case[] cases, string[]? wrapper = null)
     {

@@ -37,18 +37,18 @@ internal static class Pidfd
         return new SafePidfdHandle(fd, pid);
     }
 
-    internal static void SendSignal(SafeHandle pidfd, int sig, uint flags)
+    internal static void SendSignal(SafeHandle pidfd, int sig, uint flags, string paramName)
     {
         int? pid = (pidfd as SafePidfdHandle)?.Pid;
         RequireLinux("PidfdSendSignal", pid, sig);
         if (pidfd is Microsoft.Win32.SafeHandles.SafeProcessHandle)
         {
-            // On Unix .NET's SafeProcessHandle holds a pid, not a descriptor: treating it as one
-            // would signal whatever the descriptor with that number happens to be.
+            // On Unix .NET's SafeProcessHandle holds a runtime-internal handle value, not a file
+            // descriptor: treating it as one would signal whatever that descriptor number names.
             throw new ArgumentException(
                 $"Cannot send {OsException.SignalText(sig)} through a SafeProcessHandle on {Platform.Name}: " +
-                "there it holds a pid, not a pidfd. Open a pidfd with Os.PidfdOpen(process.Id) instead.",
-                nameof(pidfd));
+                "there it holds no file descriptor, let alone a pidfd. Open a pidfd with Os.PidfdOpen(process.Id) instead.",
+                paramName);
         }
 
         bool added = false;

@@ -53,27 +53,23 @@ public sealed class Child : IDisposable
     public static Task<Child> StartAsync(params string[] args) => StartWrappedAsync([], args);
 
     /// <summary>Starts the child behind a wrapper command such as setsid or setpriv, and waits for "ready".</summary>
-    public static async Task<Child> StartWrappedAsync(string[] wrapper, string[] args)
+    public static Task<Child> StartWrappedAsync(string[] wrapper, string[] args) =>
+        StartCommandAsync([.. wrapper, DotnetHost, Dll, .. args]);
+
+    /// <summary>
+    /// Starts any command that follows the child's protocol (prints "ready PID" first), such as a
+    /// small python3 receiver, and waits for "ready".
+    /// </summary>
+    public static async Task<Child> StartCommandAsync(string[] command)
     {
-        var psi = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : DotnetHost)
+        var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = false,
             UseShellExecute = false,
         };
-        foreach (string w in wrapper.Skip(1))
-        {
-            psi.ArgumentList.Add(w);
-        }
-
-        if (wrapper.Length > 0)
-        {
-            psi.ArgumentList.Add(DotnetHost);
-        }
-
-        psi.ArgumentList.Add(Dll);
-        foreach (string a in args)
+        foreach (string a in command.Skip(1))
         {
             psi.ArgumentList.Add(a);
         }
