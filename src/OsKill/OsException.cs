@@ -101,6 +101,11 @@ public class OsException : Exception
     /// <summary>Describes a signal for a message: "signal 15 (SIGTERM)", or "signal 99 (not a signal on Linux)".</summary>
     internal static string SignalText(int sig)
     {
+        if (OperatingSystem.IsWindows() && sig is 0 or 1)
+        {
+            return sig == 0 ? "CTRL_C_EVENT (0)" : "CTRL_BREAK_EVENT (1)";
+        }
+
         if (sig == 0)
         {
             return "signal 0 (the existence check)";
