@@ -90,7 +90,7 @@ public class OsException : Exception
     /// <summary>Builds the exception for a Win32 error code, with the errno it corresponds to.</summary>
     internal static OsException FromWin32(int winError, int errno, string operation, string attempt, int? pid, int? sig)
     {
-        string osText = Marshal.GetPInvokeErrorMessage(winError);
+        string osText = Marshal.GetPInvokeErrorMessage(winError).TrimEnd('.', ' ', '\r', '\n');
         string message = $"[WinError {winError}] {osText}: {attempt} ({operation})";
         return Create(errno, winError, message, osText, operation, pid, sig);
     }
