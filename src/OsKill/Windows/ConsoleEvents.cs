@@ -151,7 +151,8 @@ internal static class ConsoleEvents
         if (error != 0)
         {
             string detail = errors.Wait(TimeSpan.FromSeconds(1)) ? errors.Result.Trim() : string.Empty;
-            int errno = error == WinError.ERROR_INVALID_PARAMETER || error == WinError.ERROR_GEN_FAILURE ? Errno.ESRCH : WinError.ToErrno(error);
+            // AttachConsole says 87 for a pid that names no process: "no such process", as in Os.Kill.
+            int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
             OsException e = OsException.FromWin32(error, errno, "console helper", Cannot(pid, consoleEvent), pid, (int)consoleEvent);
             throw detail.Length == 0 ? e : new OsException($"{e.Message}: {detail}", e);
         }
