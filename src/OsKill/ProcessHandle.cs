@@ -61,13 +61,14 @@ public sealed class ProcessHandle : IDisposable
     }
 
     /// <summary>
-    /// Opens a handle for a <see cref="Process"/>. If the process has already exited, the handle
-    /// says so (<see cref="IsAlive"/> is false) rather than naming whatever process has its pid now.
+    /// Opens a handle for a <see cref="Process"/>. If the process has already exited, this throws
+    /// <see cref="ProcessLookupException"/> rather than return a handle to whatever process has its
+    /// pid now; once it exits later, the handle says so (<see cref="IsAlive"/> is false).
     /// </summary>
     /// <param name="process">A started process.</param>
     /// <returns>The handle; dispose it when done. It does not dispose <paramref name="process"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="process"/> is null.</exception>
-    /// <exception cref="ProcessLookupException">The process has exited and its pid is gone.</exception>
+    /// <exception cref="ProcessLookupException">The process has already exited.</exception>
     public static ProcessHandle FromProcess(Process process)
     {
         ArgumentNullException.ThrowIfNull(process);
@@ -117,6 +118,18 @@ public sealed class ProcessHandle : IDisposable
 
             ConsoleControl.Send(Pid, (ConsoleEvent)sig);
             return;
+        }
+
+        // pidfd_send_signal still succeeds on a zombie (exited, not yet reaped by its parent), which
+        // IsAlive calls exited: say so here too, rather than "send" to a process that has died.
+        if (OperatingSystem.IsLinux() && !IsAlive)
+        {
+            throw new ProcessLookupException(Interop.Errno.ESRCH, $"[Errno 3] No such process: cannot send {OsException.SignalText(sig)} to pid {Pid}: the process has exited (pidfd_send_signal)")
+            {
+                Pid = Pid,
+                Signal = sig,
+                Operation = "pidfd_send_signal",
+            };
         }
 
         Os.Kill(_handle, sig);

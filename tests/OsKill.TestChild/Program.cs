@@ -9,6 +9,11 @@ using OsKill.TestChild;
 //   catch-exit SIG...   as catch, but exit at once with the number of the first signal received.
 //   default SIG...      put back the default action for each signal (overriding the runtime),
 //                       so that the signal ends the process: the parent reads it from the wait status.
+//   ignore SIG...       set each signal to SIG_IGN (the kernel drops it; nothing is printed), then
+//                       sleep until stdin closes and exit 0. For "a child that ignores SIGTERM".
+//   catch-posix NAME... register PosixSignalRegistration for the named PosixSignal members (such as
+//                       SIGHUP, the portable value -1, not a native number) and print "got NAME" for
+//                       each signal received; exit 0 once stdin closes.
 //   sleep               do nothing until killed or stdin closes.
 //   spawn N MODE ARGS   start N more children (same MODE and ARGS) in this process group, print
 //                       "child <pid>" for each and "ready <pid>" for itself, then act as MODE.
@@ -28,6 +33,8 @@ return mode switch
     "catch" => Catch(ParseSignals(rest), exitOnFirst: false),
     "catch-exit" => Catch(ParseSignals(rest), exitOnFirst: true),
     "default" => Default(ParseSignals(rest)),
+    "ignore" => Ignore(ParseSignals(rest)),
+    "catch-posix" => CatchPosix(rest),
     "sleep" => SleepUntilStdinCloses(),
     "spawn" => Spawn(int.Parse(rest[0], CultureInfo.InvariantCulture), rest[1..]),
     "kill" => Report(() => Os.Kill(Int(rest[0]), Sig(rest[1]))),
@@ -126,6 +133,41 @@ static int Default(int[] signals)
     }
 
     return SleepUntilStdinCloses();
+}
+
+static int Ignore(int[] signals)
+{
+    foreach (int sig in signals)
+    {
+        // signal(sig, SIG_IGN), where SIG_IGN is the handler value 1.
+        if (SetSignal(sig, 1) == -1)
+        {
+            return Fail($"signal({sig}, SIG_IGN) failed");
+        }
+    }
+
+    return SleepUntilStdinCloses();
+
+    [DllImport("libc", EntryPoint = "signal")]
+    static extern nint SetSignal(int sig, nint handler);
+}
+
+static int CatchPosix(string[] names)
+{
+    var registrations = new List<PosixSignalRegistration>();
+    foreach (string name in names)
+    {
+        PosixSignal signal = Enum.Parse<PosixSignal>(name);
+        registrations.Add(PosixSignalRegistration.Create(signal, context =>
+        {
+            context.Cancel = true;
+            Say($"got {name}");
+        }));
+    }
+
+    int result = SleepUntilStdinCloses();
+    GC.KeepAlive(registrations);
+    return result;
 }
 
 static int Spawn(int count, string[] childArgs)

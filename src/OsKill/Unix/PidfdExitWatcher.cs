@@ -66,7 +66,12 @@ internal sealed class PidfdExitWatcher
             return Task.CompletedTask;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled task, as Process.WaitForExitAsync gives, not an exception from the call.
+            return Task.FromCanceled(cancellationToken);
+        }
+
         var waiter = new Waiter(pidfd);
         long id;
         lock (_gate)

@@ -35,7 +35,12 @@ internal static class ProcessWait
             return Task.CompletedTask;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled task, as Process.WaitForExitAsync gives, not an exception from the call.
+            return Task.FromCanceled(cancellationToken);
+        }
+
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var waitHandle = new ProcessWaitHandle(process);
         RegisteredWaitHandle registration = ThreadPool.RegisterWaitForSingleObject(
