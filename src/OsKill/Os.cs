@@ -68,6 +68,8 @@ public static class Os
     /// <exception cref="ProcessLookupException">The process has been reaped (ESRCH).</exception>
     /// <exception cref="OsException">EBADF for a descriptor that is not a pidfd; EINVAL for a bad signal.</exception>
     /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, which have no pidfds.</exception>
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("windows")]
     public static void Kill(SafeHandle process, int sig)
     {
         ArgumentNullException.ThrowIfNull(process);

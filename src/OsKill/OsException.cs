@@ -90,7 +90,7 @@ public class OsException : Exception
     /// <summary>Builds the exception for a Win32 error code, with the errno it corresponds to.</summary>
     internal static OsException FromWin32(int winError, int errno, string operation, string attempt, int? pid, int? sig)
     {
-        string osText = Marshal.GetPInvokeErrorMessage(winError);
+        string osText = Marshal.GetPInvokeErrorMessage(winError).TrimEnd('.', ' ', '\r', '\n');
         string message = $"[WinError {winError}] {osText}: {attempt} ({operation})";
         return Create(errno, winError, message, osText, operation, pid, sig);
     }
@@ -101,6 +101,11 @@ public class OsException : Exception
     /// <summary>Describes a signal for a message: "signal 15 (SIGTERM)", or "signal 99 (not a signal on Linux)".</summary>
     internal static string SignalText(int sig)
     {
+        if (OperatingSystem.IsWindows() && sig is 0 or 1)
+        {
+            return sig == 0 ? "CTRL_C_EVENT (0)" : "CTRL_BREAK_EVENT (1)";
+        }
+
         if (sig == 0)
         {
             return "signal 0 (the existence check)";

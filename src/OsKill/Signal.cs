@@ -38,12 +38,14 @@ public static partial class Signal
     /// the console process group <c>pid</c>. It is not an existence probe, unlike signal 0 on POSIX.
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">Not on Windows.</exception>
+    [SupportedOSPlatform("windows")]
     public static int CTRL_C_EVENT => OperatingSystem.IsWindows()
         ? Windows.WindowsSignals.CtrlCEvent
         : throw NotDefined("CTRL_C_EVENT");
 
     /// <summary>Windows only: the console event for Ctrl+Break (1).</summary>
     /// <exception cref="PlatformNotSupportedException">Not on Windows.</exception>
+    [SupportedOSPlatform("windows")]
     public static int CTRL_BREAK_EVENT => OperatingSystem.IsWindows()
         ? Windows.WindowsSignals.CtrlBreakEvent
         : throw NotDefined("CTRL_BREAK_EVENT");
@@ -110,11 +112,12 @@ public static partial class Signal
     {
         if (OperatingSystem.IsWindows())
         {
-            throw new PlatformNotSupportedException(
-                $"RaiseSignal({sig}) is not supported on Windows yet: the C runtime's raise() is not bound.");
+            Windows.WindowsKill.Raise(sig);
         }
-
-        Unix.UnixKill.Raise(sig);
+        else
+        {
+            Unix.UnixKill.Raise(sig);
+        }
     }
 
     /// <summary>

@@ -8,4 +8,7 @@ internal static class Libraries
     /// (libc.so.6 on glibc, libc.musl on Alpine, libSystem on macOS, libc.so.7 on FreeBSD).
     /// </summary>
     internal const string Libc = "libc";
+
+    /// <summary>The Windows kernel: processes and consoles.</summary>
+    internal const string Kernel32 = "kernel32.dll";
 }
