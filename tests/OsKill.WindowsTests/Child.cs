@@ -161,7 +161,7 @@ internal sealed class Child : IDisposable
     /// <summary>Waits for the "ready" line that a child writes once its handlers are in place.</summary>
     internal void WaitReady()
     {
-        if (!WaitReport("ready", TimeSpan.FromSeconds(15)))
+        if (!WaitReport($"ready {Pid}", TimeSpan.FromSeconds(15)))
         {
             throw new TestFailure($"{Description} never became ready (exit code {Fmt(ExitCode)}, report [{Report}])");
         }

@@ -12,7 +12,7 @@ internal sealed class TestSkipped(string reason) : Exception(reason);
 /// Runs cases one at a time, each on its own thread with a time limit, so that a hang fails the
 /// case instead of hanging CI. Prints "PASS name", "FAIL name: reason" or "SKIP name: reason".
 /// </summary>
-internal sealed class Harness(TimeSpan perCase, TimeSpan budget)
+internal sealed class Harness(TimeSpan perCase, TimeSpan budget, string[]? only = null)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
@@ -27,6 +27,11 @@ internal sealed class Harness(TimeSpan perCase, TimeSpan budget)
 
     internal void Run(string name, Action body, TimeSpan? limit = null)
     {
+        if (only is not null && !only.Contains(name))
+        {
+            return;
+        }
+
         TimeSpan timeout = limit ?? perCase;
         if (_clock.Elapsed + timeout > budget)
         {
@@ -55,6 +60,11 @@ internal sealed class Harness(TimeSpan perCase, TimeSpan budget)
         thread.Start();
         bool finished = thread.Join(timeout);
         Child.KillAll();
+
+        // Run the finalizers now, so that a crash in one (see the project file) shows right after
+        // the case that caused it, not at some random later point.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         if (!finished)
         {
             Tainted = true;

@@ -41,14 +41,18 @@ internal static unsafe class Program
             return 2;
         }
 
-        string work = Path.Combine(Path.GetTempPath(), $"oskill-wintests-{Environment.ProcessId}");
+        // Unique: pids repeat from one Wine prefix to the next, and a report file left by an earlier
+        // run must never be read as this run's.
+        string work = Path.Combine(Path.GetTempPath(), $"oskill-wintests-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
         Child.WorkDir = work;
 
         Console.WriteLine($"OsKill Windows tests on {(OnWine ? $"Wine {Wine}" : "Windows")}, " +
             $"{RuntimeInformation.FrameworkDescription}, pid {Environment.ProcessId}; {consoleSetup}");
 
-        var harness = new Harness(perCase: TimeSpan.FromSeconds(20), budget: TimeSpan.FromSeconds(140));
+        // OSKILL_WINTESTS=name,name runs only those cases (for debugging one case).
+        string[]? only = Environment.GetEnvironmentVariable("OSKILL_WINTESTS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var harness = new Harness(perCase: TimeSpan.FromSeconds(20), budget: TimeSpan.FromSeconds(140), only);
         Cases.RunAll(harness);
 
         try
