@@ -64,6 +64,21 @@ internal static class UnixKill
         }
     }
 
+    internal static void Queue(int pid, int sig, int value)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException($"Signal.Queue to pid {pid} with {OsException.SignalText(sig)}: sigqueue is only bound on Linux.");
+        }
+
+        int errno = Libc.SigQueue(pid, sig, (nint)(uint)value) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        OsKillEventSource.Log.Kill(pid, sig, errno);
+        if (errno != 0)
+        {
+            throw OsException.FromErrno(errno, "sigqueue", OsException.Sending(sig, DescribeKillTarget(pid)), pid, sig);
+        }
+    }
+
     /// <summary>Says in words whom kill(pid) addresses, for error messages.</summary>
     internal static string DescribeKillTarget(int pid) => pid switch
     {

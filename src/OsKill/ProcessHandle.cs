@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+
+namespace OsKill;
+
+/// <summary>
+/// Names one process for its whole lifetime, so that a signal sent through it can never reach a
+/// process that later got the same pid. On Linux it holds a pidfd; on Windows a process handle.
+/// </summary>
+/// <remarks>
+/// <para>Guarantees: on Linux (5.3+) and Windows the kernel ties the handle to the process itself:
+/// once the process has exited, <see cref="Signal"/> throws <see cref="ProcessLookupException"/>,
+/// even if its pid now belongs to another process. macOS and FreeBSD are not supported yet.</para>
+/// <para>Unlike <see cref="Os.Kill(int, int)"/>, this API refuses pid 0 and negative pids: an
+/// uninitialised pid of 0 would otherwise signal the caller's own process group.</para>
+/// </remarks>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("windows")]
+public sealed class ProcessHandle : IDisposable
+{
+    private readonly SafeHandle _handle;
+    private readonly Process? _process;
+
+    private ProcessHandle(SafeHandle handle, int pid, Process? process)
+    {
+        _handle = handle;
+        Pid = pid;
+        _process = process;
+    }
+
+    /// <summary>The pid the handle was opened for.</summary>
+    public int Pid { get; }
+
+    /// <summary>The underlying handle: a <see cref="SafePidfdHandle"/> on Linux, a process handle on Windows.</summary>
+    public SafeHandle SafeHandle => _handle;
+
+    /// <summary>
+    /// True while the process runs. A true existence check on every OS: it never sends anything
+    /// (no Ctrl+C on Windows), and a zombie that has exited but is not yet reaped counts as exited.
+    /// </summary>
+    public bool IsAlive => !PlatformHasExited();
+
+    /// <summary>
+    /// How the process ended, where it can be known: on Linux when we are its parent and it has not
+    /// been reaped yet, or when the handle came from a <see cref="Process"/> (which reports death by
+    /// signal N as exit code 128 + N); on Windows always. Null while it runs, or where it cannot be known.
+    /// </summary>
+    public ProcessExitStatus? ExitStatus => IsAlive ? null : ReadExitStatus();
+
+    /// <summary>Opens a handle for the process that has this pid now.</summary>
+    /// <param name="pid">The process; must be greater than 0.</param>
+    /// <returns>The handle; dispose it when done.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is 0 or negative.</exception>
+    /// <exception cref="ProcessLookupException">No such process.</exception>
+    /// <exception cref="PermissionDeniedException">The process may not be opened.</exception>
+    public static ProcessHandle Open(int pid)
+    {
+        RequirePositive(pid);
+        return new ProcessHandle(OpenPlatformHandle(pid), pid, null);
+    }
+
+    /// <summary>
+    /// Opens a handle for a <see cref="Process"/>. If the process has already exited, the handle
+    /// says so (<see cref="IsAlive"/> is false) rather than naming whatever process has its pid now.
+    /// </summary>
+    /// <param name="process">A started process.</param>
+    /// <returns>The handle; dispose it when done. It does not dispose <paramref name="process"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="process"/> is null.</exception>
+    /// <exception cref="ProcessLookupException">The process has exited and its pid is gone.</exception>
+    public static ProcessHandle FromProcess(Process process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        int pid = process.Id;
+        RequirePositive(pid);
+        SafeHandle handle = OpenPlatformHandle(pid);
+
+        // The pid named our process when we opened it only if the process had not exited by then:
+        // check after the open. If it had, the handle may name a stranger that reused the pid.
+        if (process.HasExited)
+        {
+            handle.Dispose();
+            throw new ProcessLookupException(
+                Interop.Errno.ESRCH,
+                $"No such process: cannot open a handle for pid {pid}: the process has already exited ({process.ExitCode}).")
+            {
+                Pid = pid,
+                Operation = "open",
+            };
+        }
+
+        return new ProcessHandle(handle, pid, process);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="sig"/> to the process. On Linux this is pidfd_send_signal. On Windows,
+    /// <see cref="Signal.CTRL_C_EVENT"/> and <see cref="Signal.CTRL_BREAK_EVENT"/> go to the process's
+    /// console through <see cref="ConsoleControl.Send"/>, and any other number ends the process with
+    /// that exit code (TerminateProcess).
+    /// </summary>
+    /// <param name="sig">The signal.</param>
+    /// <exception cref="ProcessLookupException">The process has exited.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
+    public void Signal(int sig)
+    {
+        if (OperatingSystem.IsWindows() && sig is 0 or 1)
+        {
+            if (!IsAlive)
+            {
+                throw new ProcessLookupException(Interop.Errno.ESRCH, $"No such process: cannot send {OsException.SignalText(sig)} to pid {Pid}: the process has exited.")
+                {
+                    Pid = Pid,
+                    Signal = sig,
+                    Operation = "console event",
+                };
+            }
+
+            ConsoleControl.Send(Pid, (ConsoleEvent)sig);
+            return;
+        }
+
+        Os.Kill(_handle, sig);
+    }
+
+    /// <summary>
+    /// Completes when the process exits. Event-driven: a poll on the pidfd (Linux) or a wait on the
+    /// process handle (Windows), with no sleep loop.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait (not the process).</param>
+    /// <returns>A task that completes on exit.</returns>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return OperatingSystem.IsWindows()
+            ? Windows.ProcessWait.WaitForExitAsync(_handle, cancellationToken)
+            : Unix.PidfdExitWatcher.Instance.WaitForExitAsync(_handle, cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks the process to stop, waits up to a grace period, then forces it: see <see cref="StopOptions"/>.
+    /// Every signal goes through this handle, so none can reach a process that reused the pid.
+    /// </summary>
+    /// <param name="options">The steps; by default SIGTERM, 5 s, then SIGKILL (Windows: Ctrl+C, then TerminateProcess).</param>
+    /// <param name="cancellationToken">Stops the escalation: nothing more is sent after cancellation.</param>
+    /// <returns>What happened.</returns>
+    public Task<StopResult> StopAsync(StopOptions? options = null, CancellationToken cancellationToken = default) =>
+        GracefulStop.RunAsync(this, options ?? StopOptions.Default, cancellationToken);
+
+    /// <summary>Closes the handle. The process is not affected.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    /// <summary>"process 1234".</summary>
+    /// <returns>The description.</returns>
+    public override string ToString() => $"process {Pid}";
+
+    internal static void RequirePositive(int pid)
+    {
+        if (pid <= 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(pid),
+                pid,
+                pid == 0
+                    ? "pid 0 is not a process: to kill(2) it means the caller's own process group, which an uninitialised pid would signal by accident. Use Os.Kill(0, sig) or Os.KillPg if that is what you mean."
+                    : $"pid {pid} is not a process: to kill(2) a negative pid means a process group (or, for -1, every process). Use Os.KillPg or Os.Kill for groups.");
+        }
+    }
+
+    private static SafeHandle OpenPlatformHandle(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return Os.PidfdOpen(pid);
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return Windows.ProcessWait.Open(pid);
+        }
+
+        throw new PlatformNotSupportedException(
+            $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {Platform.Name} has neither yet.");
+    }
+
+    private bool PlatformHasExited()
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return OperatingSystem.IsWindows()
+            ? Windows.ProcessWait.HasExited(_handle)
+            : Unix.PidfdExitWatcher.HasExited(_handle);
+    }
+
+    private ProcessExitStatus? ReadExitStatus()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Windows.ProcessWait.ExitStatus(_handle);
+        }
+
+        if (Unix.ChildStatus.TryRead(_handle) is ProcessExitStatus status)
+        {
+            return status;
+        }
+
+        if (_process is not null && _process.HasExited)
+        {
+            return new ProcessExitStatus(_process.ExitCode, null);
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,59 @@
+namespace OsKill;
+
+/// <summary>
+/// How <see cref="ProcessHandle.StopAsync"/> stops a process: a chain of (signal, timeout) steps,
+/// like util-linux <c>kill --timeout</c>. Each step sends its signal and waits; the first step after
+/// which the process has exited ends the stop.
+/// </summary>
+public sealed class StopOptions
+{
+    /// <summary>The grace period of <see cref="Default"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>Creates options with these steps.</summary>
+    /// <param name="steps">At least one step.</param>
+    /// <exception cref="ArgumentException">No steps, or a negative timeout.</exception>
+    public StopOptions(IEnumerable<StopStep> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        StopStep[] array = [.. steps];
+        if (array.Length == 0)
+        {
+            throw new ArgumentException("A stop needs at least one step.", nameof(steps));
+        }
+
+        foreach (StopStep step in array)
+        {
+            if (step.Timeout < TimeSpan.Zero && step.Timeout != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentException($"The step with {OsException.SignalText(step.Signal)} has a negative timeout ({step.Timeout}).", nameof(steps));
+            }
+        }
+
+        Steps = array;
+    }
+
+    /// <summary>
+    /// The default: on POSIX SIGTERM, wait 5 s, then SIGKILL and wait 5 s; on Windows Ctrl+C to the
+    /// process's console, wait 5 s, then TerminateProcess (exit code −1) and wait 5 s.
+    /// </summary>
+    public static StopOptions Default => Graceful(DefaultGracePeriod);
+
+    /// <summary>The steps, in order.</summary>
+    public IReadOnlyList<StopStep> Steps { get; }
+
+    /// <summary>
+    /// Polite, then forced: <paramref name="politeSignal"/> (default SIGTERM; Ctrl+C on Windows),
+    /// wait up to <paramref name="gracePeriod"/>, then SIGKILL (TerminateProcess on Windows) and
+    /// wait up to 5 s more.
+    /// </summary>
+    /// <param name="gracePeriod">How long the process gets to exit after the polite signal.</param>
+    /// <param name="politeSignal">The polite signal, such as SIGINT or SIGHUP.</param>
+    /// <returns>The options.</returns>
+    public static StopOptions Graceful(TimeSpan gracePeriod, int? politeSignal = null)
+    {
+        int polite = politeSignal ?? (OperatingSystem.IsWindows() ? Windows.WindowsSignals.CtrlCEvent : Signal.SIGTERM);
+        int force = OperatingSystem.IsWindows() ? -1 : Signal.SIGKILL;
+        return new StopOptions([new StopStep(polite, gracePeriod), new StopStep(force, DefaultGracePeriod)]);
+    }
+}
