@@ -237,6 +237,8 @@ internal static class Cases
         Check.Equal(expected, log, "audit events");
     }
 
+    // Under Wine, CTRL_C_EVENT to a nonzero group reaches exactly that group. Microsoft's
+    // documentation says Windows drops it; this case has been run under Wine only.
     private static void CtrlCToProcessGroup()
     {
         using Child c = Child.Start("ctrl-handler", newProcessGroup: true);
