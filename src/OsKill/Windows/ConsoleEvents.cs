@@ -154,7 +154,7 @@ internal static class ConsoleEvents
             // AttachConsole says 87 for a pid that names no process: "no such process", as in Os.Kill.
             int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
             OsException e = OsException.FromWin32(error, errno, "console helper", Cannot(pid, consoleEvent), pid, (int)consoleEvent);
-            throw detail.Length == 0 ? e : new OsException($"{e.Message}: {detail}", e);
+            throw detail.Length == 0 ? e : OsException.FromWin32(error, errno, "console helper", $"{Cannot(pid, consoleEvent)}: {detail}", pid, (int)consoleEvent);
         }
     }
 
