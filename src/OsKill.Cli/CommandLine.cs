@@ -1,0 +1,360 @@
+using System.CommandLine;
+using System.CommandLine.Completions;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace OsKill.Cli;
+
+/// <summary>What a command line asks for.</summary>
+internal abstract record Plan
+{
+    /// <summary>Signal these targets.</summary>
+    internal sealed record Send(Request Request) : Plan;
+
+    /// <summary><c>-l</c>, with its argument if it has one.</summary>
+    internal sealed record List(string? Argument) : Plan;
+
+    /// <summary><c>-L</c>.</summary>
+    internal sealed record Table : Plan;
+
+    /// <summary>A usage error: one short message per problem.</summary>
+    internal sealed record UsageError(IReadOnlyList<string> Messages) : Plan;
+
+    /// <summary>Help, version or a completion request: System.CommandLine answers it.</summary>
+    internal sealed record Invoke(ParseResult Result) : Plan;
+}
+
+/// <summary>oskill's command line, defined for System.CommandLine: options, help and completions.</summary>
+internal sealed class CommandLine
+{
+    internal const string Name = "oskill";
+
+    private static readonly ParserConfiguration s_parserConfiguration = new()
+    {
+        // "@file" is a target name to kill(1), never a response file; "-vL" is no bundle.
+        ResponseFileTokenReplacer = null,
+        EnablePosixBundling = false,
+    };
+
+    private readonly Option<string[]> _signal = new("--signal", "-s")
+    {
+        HelpName = "SIG",
+        Description = "The signal to send instead of TERM: a name (TERM, sigterm, RTMIN+2) or a number. 0 sends nothing and checks that the target exists.",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private readonly Option<string[]> _queue = new("--queue", "-q")
+    {
+        HelpName = "VALUE",
+        Description = "Send with sigqueue(3) and this int as the signal's data (Linux only).",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private readonly Option<string[]> _timeout = new("--timeout")
+    {
+        HelpName = "MS SIG",
+        Description = "Wait up to MS milliseconds for the process to exit, then send SIG. Repeat it to escalate. The waits and signals go through a process handle, so a follow-up never reaches a process that reused the pid.",
+        Arity = new ArgumentArity(2, 2),
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private readonly Option<string?> _list = new("--list", "-l")
+    {
+        HelpName = "NUM|EXITSTATUS|0xMASK",
+        Description = "List the signal names; with an argument, print the name of a signal number, of an exit status (130 is INT), or of each signal in a hex mask.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private readonly Option<bool> _table = new("--table", "-L")
+    {
+        Description = "List the signal names with their numbers.",
+    };
+
+    private readonly Option<bool> _verbose = new("--verbose", "-v")
+    {
+        Description = "Print each pid signalled and what happened.",
+    };
+
+    private readonly Argument<string[]> _targets = new("PID|-PGID")
+    {
+        Description = "Process ids. A negative number is a process group; put it after '--' or after the signal (oskill -- -1234, oskill -9 -1234). 0 is oskill's own process group, -1 every process you may signal.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    internal CommandLine()
+    {
+        Root = new RootCommand(
+            "Send a signal to processes: kill(1) with util-linux syntax, on Linux, macOS and Windows. The default signal is TERM.")
+        {
+            _signal,
+            _queue,
+            _timeout,
+            _verbose,
+            _list,
+            _table,
+            _targets,
+        };
+
+        _signal.Validators.Add(ValidateSignals);
+        _timeout.Validators.Add(ValidateTimeouts);
+        _queue.Validators.Add(ValidateQueue);
+        _signal.CompletionSources.Add(SignalCompletions);
+        _timeout.CompletionSources.Add(SignalCompletions);
+        _list.CompletionSources.Add(SignalCompletions);
+        Root.SetAction(_ => 0);
+
+        foreach (Option option in Root.Options)
+        {
+            if (option is HelpOption help && help.Action is CommandLineAction original)
+            {
+                help.Action = new HelpWithNotes(original);
+            }
+        }
+    }
+
+    internal RootCommand Root { get; }
+
+    /// <summary>Parses a command line as oskill does: legacy forms first, then System.CommandLine.</summary>
+    internal Plan Parse(IReadOnlyList<string> args)
+    {
+        List<string>? rewritten = LegacyArguments.Rewrite(args, out string? legacyError);
+        if (rewritten is null)
+        {
+            return new Plan.UsageError([legacyError!]);
+        }
+
+        ParseResult result = Root.Parse(rewritten, s_parserConfiguration);
+        if (result.Action is HelpWithNotes)
+        {
+            return new Plan.Invoke(result);
+        }
+
+        if (result.Errors.Count > 0)
+        {
+            return new Plan.UsageError([.. result.Errors.Select(e => e.Message)]);
+        }
+
+        if (result.Action != Root.Action)
+        {
+            return new Plan.Invoke(result); // --version, [suggest]
+        }
+
+        string[] targets = result.GetValue(_targets) ?? [];
+        bool list = result.GetResult(_list) is not null;
+        bool table = result.GetValue(_table);
+        if (list && table)
+        {
+            return new Plan.UsageError(["-l and -L cannot be combined"]);
+        }
+
+        if (list || table)
+        {
+            return targets.Length > 0
+                ? new Plan.UsageError(["too many arguments"])
+                : list ? new Plan.List(result.GetValue(_list)) : new Plan.Table();
+        }
+
+        if (targets.Length == 0)
+        {
+            return new Plan.UsageError(["not enough arguments: give at least one PID"]);
+        }
+
+        string[] signals = result.GetValue(_signal) ?? [];
+        string[] queue = result.GetValue(_queue) ?? [];
+        string[] timeouts = result.GetValue(_timeout) ?? [];
+        var followUps = new List<FollowUp>();
+        for (int i = 0; i + 1 < timeouts.Length; i += 2)
+        {
+            followUps.Add(new FollowUp(int.Parse(timeouts[i], NumberStyles.None, CultureInfo.InvariantCulture), Signal.Parse(timeouts[i + 1])));
+        }
+
+        var request = new Request
+        {
+            Signal = signals.Length > 0 ? Signal.Parse(signals[^1]) : DefaultSignal,
+            QueueValue = queue.Length > 0 ? int.Parse(queue[^1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : null,
+            FollowUps = followUps,
+            Verbose = result.GetValue(_verbose),
+            Targets = targets,
+        };
+
+        return PlatformCheck(request) is string problem
+            ? new Plan.UsageError([problem])
+            : new Plan.Send(request);
+    }
+
+    /// <summary>TERM, by name, since numbers differ by OS.</summary>
+    internal static int DefaultSignal => Signal.SIGTERM;
+
+    /// <summary>What this OS cannot do of a request that parsed, as a usage error.</summary>
+    internal static string? PlatformCheck(Request request)
+    {
+        if (request.QueueValue is not null && !OperatingSystem.IsLinux())
+        {
+            return "--queue needs sigqueue, which only Linux has";
+        }
+
+        if (request.QueueValue is not null && request.FollowUps.Count > 0)
+        {
+            return "--queue and --timeout cannot be combined: the follow-ups go through a process handle, which has no sigqueue";
+        }
+
+        if (request.FollowUps.Count > 0 && !OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
+        {
+            return "--timeout needs process handles: Linux 5.3+ (pidfd) or Windows";
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            if (WindowsMapping.ActionFor(request.Signal) == WindowsAction.Unsupported)
+            {
+                return "signal 1 cannot be sent on Windows: it is no signal there, and oskill cannot end a process with exit code 1";
+            }
+
+            if (request.FollowUps.Count > 0 && WindowsMapping.StopStepSignal(request.Signal) is null)
+            {
+                return $"--timeout cannot start with {WindowsMapping.Describe(request.Signal)} on Windows";
+            }
+
+            foreach (FollowUp f in request.FollowUps)
+            {
+                if (WindowsMapping.StopStepSignal(f.Signal) is null)
+                {
+                    return $"--timeout cannot send signal {f.Signal} on Windows";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static void ValidateSignals(OptionResult result)
+    {
+        foreach (Token token in result.Tokens)
+        {
+            if (!Signal.TryParse(token.Value, out _))
+            {
+                result.AddError($"unknown signal: {token.Value} (oskill -l lists the names)");
+            }
+        }
+    }
+
+    private static void ValidateQueue(OptionResult result)
+    {
+        foreach (Token token in result.Tokens)
+        {
+            if (!TryParseInt(token.Value, out _))
+            {
+                result.AddError($"invalid --queue value '{token.Value}': it must be a whole number from -2147483648 to 2147483647");
+            }
+        }
+    }
+
+    private static void ValidateTimeouts(OptionResult result)
+    {
+        IReadOnlyList<Token> tokens = result.Tokens;
+        if (tokens.Count % 2 != 0)
+        {
+            result.AddError("--timeout takes two values: MS SIG");
+            return;
+        }
+
+        for (int i = 0; i < tokens.Count; i += 2)
+        {
+            string ms = tokens[i].Value;
+            if (ms.Length == 0 || !ms.All(char.IsAsciiDigit) || !int.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                result.AddError($"invalid --timeout '{ms}': milliseconds must be a whole number from 0 to 2147483647");
+            }
+
+            if (!Signal.TryParse(tokens[i + 1].Value, out _))
+            {
+                result.AddError($"unknown signal: {tokens[i + 1].Value} (oskill -l lists the names)");
+            }
+        }
+    }
+
+    private static bool TryParseInt(string text, out int value)
+    {
+        value = 0;
+        ReadOnlySpan<char> digits = text.StartsWith('-') ? text.AsSpan(1) : text;
+        return !digits.IsEmpty
+            && digits.IndexOfAnyExceptInRange('0', '9') < 0
+            && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static IEnumerable<CompletionItem> SignalCompletions(CompletionContext context)
+    {
+        foreach ((string name, int number) in SignalCatalog.Names())
+        {
+            yield return new CompletionItem(name, detail: SignalCatalog.Description(number));
+        }
+
+        if (SignalCatalog.HasRealTime)
+        {
+            yield return new CompletionItem("RTMIN", detail: "the first real-time signal; RTMIN+N for the others");
+            yield return new CompletionItem("RTMAX", detail: "the last real-time signal; RTMAX-N for the others");
+        }
+    }
+
+    /// <summary>System.CommandLine's help, named oskill, followed by the forms, exit statuses and Windows notes.</summary>
+    private sealed class HelpWithNotes(CommandLineAction original) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            // The generated help names the executable (OsKill.Cli under the dotnet host): write it
+            // to a buffer, name the command oskill, and add the notes.
+            InvocationConfiguration configuration = parseResult.InvocationConfiguration;
+            TextWriter output = configuration.Output;
+            var generated = new StringWriter(CultureInfo.InvariantCulture);
+            configuration.Output = generated;
+            try
+            {
+                if (original is SynchronousCommandLineAction help)
+                {
+                    _ = help.Invoke(parseResult);
+                }
+            }
+            finally
+            {
+                configuration.Output = output;
+            }
+
+            output.Write(generated.ToString().Replace(RootCommand.ExecutableName, Name, StringComparison.Ordinal));
+            output.Write(Notes);
+            return 0;
+        }
+    }
+
+    internal const string Notes = """
+        Forms:
+          oskill [-s SIG | -SIG | -NUM] [-q VALUE] [--timeout MS SIG]... [-v] [--] PID|-PGID...
+          oskill -l [NUM|EXITSTATUS|0xMASK]
+          oskill -L
+
+        Options end at the first PID: oskill 1234 -9 is pid 1234 and process group 9.
+
+        Examples:
+          oskill 1234                              send TERM to 1234
+          oskill -9 1234 / oskill -s KILL 1234     send KILL
+          oskill -0 1234                           does 1234 exist, and may I signal it?
+          oskill -- -1234                          send TERM to process group 1234
+          oskill --timeout 2000 KILL 1234          TERM, then KILL if it still runs after 2 s
+          oskill -l 137                            KILL: the signal behind exit status 137
+
+        Exit status:
+          0   every target was signalled
+          1   every target failed, or the command line is wrong (a message says why)
+          64  some targets were signalled and some failed
+
+        Windows:
+          -s INT sends Ctrl+C and -s BREAK sends Ctrl+Break to the console the process is attached
+          to (every process on that console receives it). -0 checks that the process exists. Any
+          other signal ends the process with the signal number as its exit code (TerminateProcess).
+          -l lists the Windows set. Process groups, --queue and signal 1 are not available.
+
+        """;
+}

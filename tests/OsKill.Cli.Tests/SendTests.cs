@@ -1,0 +1,196 @@
+using OsKill.Cli.Tests.Infrastructure;
+using static OsKill.Cli.Tests.Infrastructure.Pids;
+
+namespace OsKill.Cli.Tests;
+
+/// <summary>
+/// Signals to real processes, every way of naming them, and util-linux's exit statuses: 0 when
+/// every target succeeded, 1 when every one failed, 64 when only some did. The "no such process"
+/// targets are numbers above PID_MAX_LIMIT, which no process can ever have.
+/// </summary>
+public class SendTests
+{
+    [Fact]
+    public async Task The_default_signal_is_TERM()
+    {
+        using Child sleep = Child.StartSleep();
+        Expect.Quiet(await OsKillRun.RunAsync(Text(sleep.Pid)));
+        Assert.Equal(128 + Signal.SIGTERM, await sleep.WaitForExitAsync());
+    }
+
+    [Theory]
+    [InlineData("-9")]
+    [InlineData("-KILL")]
+    [InlineData("-kill")]
+    [InlineData("-SIGKILL")]
+    [InlineData("-s", "KILL")]
+    [InlineData("-s", "9")]
+    [InlineData("-s", "sigKill")]
+    [InlineData("--signal", "KILL")]
+    [InlineData("--signal=kill")]
+    [InlineData("-s=9")]
+    [InlineData("-v", "-9")]
+    public async Task Every_form_of_the_signal_sends_it(params string[] signal)
+    {
+        using Child sleep = Child.StartSleep();
+        CliResult r = await OsKillRun.RunAsync([.. signal, Text(sleep.Pid)]);
+        Expect.Clean(r);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(128 + 9, await sleep.WaitForExitAsync());
+    }
+
+    [Theory]
+    [InlineData("-0")]
+    [InlineData("-s", "0")]
+    public async Task Signal_zero_checks_and_sends_nothing(params string[] signal)
+    {
+        using Child sleep = Child.StartSleep();
+        Expect.Quiet(await OsKillRun.RunAsync([.. signal, Text(sleep.Pid)]));
+        Assert.False(sleep.HasExited);
+        Assert.Equal('S', State(sleep.Pid));
+
+        CliResult gone = await OsKillRun.RunAsync([.. signal, Text(NoSuchProcess())]);
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\n", gone.Stderr);
+    }
+
+    [Fact]
+    public async Task Exit_status_is_0_when_every_target_succeeded()
+    {
+        using Child a = Child.StartSleep();
+        using Child b = Child.StartSleep();
+        Expect.Quiet(await OsKillRun.RunAsync("-s", "KILL", Text(a.Pid), Text(b.Pid)));
+        Assert.Equal(137, await a.WaitForExitAsync());
+        Assert.Equal(137, await b.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Exit_status_is_1_when_every_target_failed()
+    {
+        CliResult r = await OsKillRun.RunAsync(Text(NoSuchProcess(1)), "abc", Text(NoSuchProcess(2)));
+        Expect.Clean(r);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(string.Empty, r.Stdout);
+        Assert.Equal(
+            $"oskill: ({NoSuchProcess(1)}): No such process\noskill: (abc): not a process id\noskill: ({NoSuchProcess(2)}): No such process\n",
+            r.Stderr);
+    }
+
+    [Fact]
+    public async Task Exit_status_is_64_when_only_some_succeeded()
+    {
+        using Child live = Child.StartSleep();
+        using Child alsoLive = Child.StartSleep();
+        CliResult r = await OsKillRun.RunAsync("-s", "KILL", Text(NoSuchProcess()), Text(live.Pid), "12x", Text(alsoLive.Pid));
+        Expect.Clean(r);
+        Assert.Equal(64, r.ExitCode);
+        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\noskill: (12x): not a process id\n", r.Stderr);
+        Assert.Equal(137, await live.WaitForExitAsync());
+        Assert.Equal(137, await alsoLive.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Verbose_prints_each_pid_and_the_outcome()
+    {
+        int usr1 = Signal.SIGUSR1;
+        using Child receiver = await Child.StartReceiverAsync(usr1);
+        CliResult r = await OsKillRun.RunAsync("-v", "-s", "USR1", Text(receiver.Pid), Text(NoSuchProcess()), "x");
+        Expect.Clean(r);
+        Assert.Equal(64, r.ExitCode);
+        Assert.Equal(
+            $"sending signal {usr1} (USR1) to pid {receiver.Pid}: ok\n" +
+            $"sending signal {usr1} (USR1) to pid {NoSuchProcess()}: No such process\n" +
+            "cannot signal 'x': not a process id\n",
+            r.Stdout);
+        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\noskill: (x): not a process id\n", r.Stderr);
+
+        // A plain kill(2): si_code is SI_USER (0).
+        await receiver.WaitForLineAsync(l => l.StartsWith($"got {usr1} code 0 ", StringComparison.Ordinal));
+        Assert.Equal(0, await receiver.FinishAsync());
+    }
+
+    [Fact]
+    public async Task Queue_sends_the_value_with_sigqueue()
+    {
+        int usr1 = Signal.SIGUSR1;
+        int rt1 = Signal.Parse("RTMIN+1");
+        using Child receiver = await Child.StartReceiverAsync(usr1, rt1);
+
+        CliResult r = await OsKillRun.RunAsync("-q", "42", "-s", "USR1", Text(receiver.Pid));
+        Expect.Quiet(r);
+        // si_code -1 is SI_QUEUE: sigqueue, not kill, and the value came along.
+        await receiver.WaitForLineAsync($"got {usr1} code -1 value 42");
+
+        r = await OsKillRun.RunAsync("-v", "--queue", "-7", "-RTMIN+1", Text(receiver.Pid));
+        Expect.Clean(r);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal($"sending signal {rt1} (RT1) with value -7 to pid {receiver.Pid}: ok\n", r.Stdout);
+        await receiver.WaitForLineAsync($"got {rt1} code -1 value -7");
+
+        r = await OsKillRun.RunAsync("-q", "1", "-s", "USR1", Text(NoSuchProcess()));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\n", r.Stderr);
+        Assert.Equal(0, await receiver.FinishAsync());
+    }
+
+    [Fact]
+    public async Task Options_end_at_the_first_target()
+    {
+        // util-linux: "kill PID -N" is pid PID and process group N, never signal N.
+        using Child sleep = Child.StartSleep();
+        int group = NoSuchProcess();
+        CliResult r = await OsKillRun.RunAsync(Text(sleep.Pid), $"-{group}", "-s", "KILL");
+        Expect.Clean(r);
+        Assert.Equal(64, r.ExitCode);
+        Assert.Equal($"oskill: (-{group}): No such process\noskill: (-s): not a process id\noskill: (KILL): not a process id\n", r.Stderr);
+        Assert.Equal(128 + Signal.SIGTERM, await sleep.WaitForExitAsync());
+    }
+
+    [Theory]
+    [InlineData("unknown signal: FOO", "-s", "FOO")]
+    [InlineData("invalid signal name or number: FOO", "-FOO")]
+    [InlineData("unknown signal: 65", "-s", "65")]
+    [InlineData("invalid signal name or number: 65", "-65")]
+    [InlineData("invalid signal name or number: 1234 (for process group 1234, write: oskill -- -1234)", "-1234")]
+    [InlineData("unknown signal: -1", "-s", "-1")]
+    [InlineData("unknown signal: +9", "-s", "+9")]
+    [InlineData("unknown signal:  9", "-s", " 9")]
+    [InlineData("unknown signal: 9x", "-s", "9x")]
+    [InlineData("unknown signal: \uff19", "-s", "\uff19")]
+    [InlineData("unknown signal: 99999999999", "-s", "99999999999")]
+    [InlineData("unknown signal: RTMIN+31", "-s", "RTMIN+31")]
+    [InlineData("unknown signal: RTMAX-31", "-s", "RTMAX-31")]
+    [InlineData("unknown signal: RT31", "-s", "RT31")]
+    [InlineData("unknown signal: SIGSIGKILL", "-s", "SIGSIGKILL")]
+    [InlineData("unknown signal: SIG", "-s", "SIG")]
+    [InlineData("unknown signal: ", "-s", "")]
+    [InlineData("invalid signal name or number: sKILL", "-sKILL")]
+    [InlineData("unknown signal: FOO", "--timeout", "100", "FOO")]
+    [InlineData("invalid --timeout '-5'", "--timeout", "-5", "KILL")]
+    [InlineData("invalid --timeout '1.5'", "--timeout", "1.5", "KILL")]
+    [InlineData("invalid --timeout '99999999999'", "--timeout", "99999999999", "KILL")]
+    [InlineData("invalid --queue value 'x'", "-q", "x")]
+    [InlineData("invalid --queue value '2147483648'", "-q", "2147483648")]
+    [InlineData("--queue and --timeout cannot be combined", "-q", "1", "--timeout", "10", "KILL")]
+    [InlineData("unrecognized option '--bogus'", "--bogus")]
+    [InlineData("invalid signal name or number: vL", "-vL")]
+    public async Task Rejected_names_and_numbers_send_nothing(string message, params string[] args)
+    {
+        using Child sleep = Child.StartSleep();
+        CliResult r = await OsKillRun.RunAsync([.. args, Text(sleep.Pid)]);
+        Expect.UsageError(r, message);
+        Assert.False(sleep.HasExited);
+        Assert.Equal('S', State(sleep.Pid));
+    }
+
+    [Theory]
+    [InlineData("not enough arguments")]
+    [InlineData("not enough arguments", "-9")]
+    [InlineData("not enough arguments", "-s", "KILL", "-v")]
+    [InlineData("Required argument missing for option: '-s'", "-s")]
+    [InlineData("Required argument missing for option: '--timeout'", "--timeout", "100")]
+    public async Task Missing_arguments_are_usage_errors(string message, params string[] args)
+    {
+        Expect.UsageError(await OsKillRun.RunAsync(args), message);
+    }
+}
