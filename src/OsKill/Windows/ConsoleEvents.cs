@@ -20,6 +20,8 @@ internal static class ConsoleEvents
     internal const string HelperVariable = "OSKILL_CONSOLE_HELPER";
 
     private static readonly object s_gate = new();
+    private static readonly TimeSpan OwnEventWait = TimeSpan.FromSeconds(2);
+    private static readonly AutoResetEvent s_ownEventSwallowed = new(false);
     private static int s_ownEventsPending;
     private static bool s_handlerInstalled;
 
@@ -46,6 +48,9 @@ internal static class ConsoleEvents
         }
         else
         {
+            // Windows' AttachConsole reports a missing pid as 87, Wine's as 6: ask OpenProcess
+            // first, which also saves starting a helper for nothing.
+            WindowsKill.RequireRunning(pid, (int)consoleEvent);
             SendThroughHelper(pid, consoleEvent, timeout);
         }
     }
@@ -102,6 +107,29 @@ internal static class ConsoleEvents
             }
 
             OsKillEventSource.Log.WindowsKill(pid, (int)consoleEvent, 0);
+
+            // Our own copy normally arrives within milliseconds. It never does when this process
+            // ignores Ctrl+C (SetConsoleCtrlHandler(NULL, TRUE), or a CREATE_NEW_PROCESS_GROUP
+            // start); then take the count back, or it would swallow the next genuine Ctrl+C.
+            if (!s_ownEventSwallowed.WaitOne(OwnEventWait))
+            {
+                TakeOnePending();
+            }
+        }
+    }
+
+    private static void TakeOnePending()
+    {
+        int pending = Volatile.Read(ref s_ownEventsPending);
+        while (pending > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref s_ownEventsPending, pending - 1, pending);
+            if (seen == pending)
+            {
+                return;
+            }
+
+            pending = seen;
         }
     }
 
@@ -120,6 +148,7 @@ internal static class ConsoleEvents
             int seen = Interlocked.CompareExchange(ref s_ownEventsPending, pending - 1, pending);
             if (seen == pending)
             {
+                s_ownEventSwallowed.Set();
                 return 1;
             }
 

@@ -83,6 +83,31 @@ internal static class WindowsKill
         }
     }
 
+    /// <summary>Throws <see cref="ProcessLookupException"/> unless <paramref name="pid"/> names a running process.</summary>
+    internal static void RequireRunning(int pid, int sig)
+    {
+        string target = "pid " + pid.ToString(CultureInfo.InvariantCulture);
+        nint process = Kernel32.OpenProcess(Kernel32.SYNCHRONIZE | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION, inheritHandle: false, pid);
+        if (process == 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
+            throw OsException.FromWin32(error, errno, "OpenProcess", OsException.Sending(sig, target), pid, sig);
+        }
+
+        try
+        {
+            if (HasExited(process))
+            {
+                throw AlreadyExited(pid, sig, target);
+            }
+        }
+        finally
+        {
+            Kernel32.CloseHandle(process);
+        }
+    }
+
     /// <summary>The C runtime's raise, as CPython's signal.raise_signal calls it on Windows.</summary>
     internal static void Raise(int sig)
     {
