@@ -15,7 +15,6 @@ public partial class PidfdTests
     // No Linux pid can exceed PID_MAX_LIMIT (4194304), so this one never exists.
     private const int NoSuchPid = 0x7AD0_0001;
 
-    private const string NsLastPid = "/proc/sys/kernel/ns_last_pid";
 
     private static int SigUsr1 => Signal.SIGUSR1;
 
@@ -234,58 +233,11 @@ public partial class PidfdTests
         Os.Kill(pidfdOfA, 0);
         Assert.Equal(0, await a.FinishAsync());
 
-        // A is reaped and its pid is free. Make the kernel hand that pid to B: ns_last_pid is the
-        // last pid allocated, so the next fork gets pid if nobody else forks in between. Other
-        // tests and other programs fork too, so try again while someone else took it. The counter
-        // goes back to where it was right after B's fork, so that other processes do not go on
-        // getting pids that were freed a moment ago (tests elsewhere count on a reaped pid
-        // staying unused for a while).
-        const int Attempts = 40;
-        var others = new List<int>();
+        // A is reaped and its pid is free: make the kernel hand that pid to B.
         Child? b = null;
         try
         {
-            for (int attempt = 0; attempt < Attempts && b is null; attempt++)
-            {
-                int last = ReadLastPid();
-                try
-                {
-                    File.WriteAllText(NsLastPid, (pid - 1).ToString(CultureInfo.InvariantCulture));
-                }
-                catch (Exception denied) when (attempt == 0 && denied is UnauthorizedAccessException or IOException)
-                {
-                    Assert.Skip($"cannot steer pid allocation: writing {NsLastPid} needs root (CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE): {denied.Message}");
-                }
-
-                Task<Child> starting;
-                try
-                {
-                    // Process.Start forks before StartAsync first awaits, so the fork is done here.
-                    starting = Child.StartAsync("catch", "USR1", "USR2");
-                }
-                finally
-                {
-                    if (ReadLastPid() < last)
-                    {
-                        File.WriteAllText(NsLastPid, last.ToString(CultureInfo.InvariantCulture));
-                    }
-                }
-
-                Child candidate = await starting;
-                if (candidate.Pid == pid)
-                {
-                    b = candidate;
-                }
-                else
-                {
-                    others.Add(candidate.Pid);
-                    candidate.Dispose();
-                }
-            }
-
-            Assert.True(
-                b is not null,
-                $"could not get pid {pid} back for a new child in {Attempts} attempts; the children got [{string.Join(", ", others)}]");
+            b = await PidReuse.StartChildOnPidAsync(pid, "catch", "USR1", "USR2");
             Assert.Equal(b.Process.Id, b.Pid);
 
             // Through A's pidfd: A is gone, and B, which now has A's pid, must not be signalled.
@@ -307,9 +259,6 @@ public partial class PidfdTests
             b?.Dispose();
         }
     }
-
-    private static int ReadLastPid() =>
-        int.Parse(File.ReadAllText(NsLastPid).Trim(), CultureInfo.InvariantCulture);
 
     private const int F_DUPFD_CLOEXEC = 1030;
 
