@@ -5,6 +5,8 @@ namespace OsKill;
 /// <summary>Runs the steps of a <see cref="StopOptions"/> against one <see cref="ProcessHandle"/>.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+[System.Runtime.Versioning.SupportedOSPlatform("macos")]
+[System.Runtime.Versioning.SupportedOSPlatform("freebsd")]
 internal static class GracefulStop
 {
     internal static async Task<StopResult> RunAsync(ProcessHandle process, StopOptions options, CancellationToken cancellationToken)

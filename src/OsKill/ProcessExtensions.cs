@@ -6,6 +6,8 @@ namespace OsKill;
 /// <summary>OsKill for <see cref="Process"/>: graceful stop, and a handle that cannot go stale.</summary>
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("windows")]
+[SupportedOSPlatform("macos")]
+[SupportedOSPlatform("freebsd")]
 public static class ProcessExtensions
 {
     /// <summary>

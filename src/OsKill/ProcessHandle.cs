@@ -11,12 +11,16 @@ namespace OsKill;
 /// <remarks>
 /// <para>Guarantees: on Linux (5.3+) and Windows the kernel ties the handle to the process itself:
 /// once the process has exited, <see cref="Signal"/> throws <see cref="ProcessLookupException"/>,
-/// even if its pid now belongs to another process. macOS and FreeBSD are not supported yet.</para>
+/// even if its pid now belongs to another process. macOS and FreeBSD have no such object: there the
+/// handle is the pid plus the process's start time, read again before each use, which narrows the
+/// race to the instant between that check and the kill(2) (see docs/process-handles.md).</para>
 /// <para>Unlike <see cref="Os.Kill(int, int)"/>, this API refuses pid 0 and negative pids: an
 /// uninitialised pid of 0 would otherwise signal the caller's own process group.</para>
 /// </remarks>
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("windows")]
+[SupportedOSPlatform("macos")]
+[SupportedOSPlatform("freebsd")]
 public sealed class ProcessHandle : IDisposable
 {
     private readonly SafeHandle _handle;
@@ -32,7 +36,7 @@ public sealed class ProcessHandle : IDisposable
     /// <summary>The pid the handle was opened for.</summary>
     public int Pid { get; }
 
-    /// <summary>The underlying handle: a <see cref="SafePidfdHandle"/> on Linux, a process handle on Windows.</summary>
+    /// <summary>The underlying handle: a <see cref="SafePidfdHandle"/> on Linux, a process handle on Windows; on macOS and FreeBSD a handle that holds the pid and start time and owns no kernel object.</summary>
     public SafeHandle SafeHandle => _handle;
 
     /// <summary>
@@ -104,6 +108,12 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
     public void Signal(int sig)
     {
+        if (_handle is Unix.StartTimeHandle byStartTime)
+        {
+            byStartTime.Signal(sig);
+            return;
+        }
+
         if (OperatingSystem.IsWindows() && sig is 0 or 1)
         {
             if (!IsAlive)
@@ -132,7 +142,13 @@ public sealed class ProcessHandle : IDisposable
             };
         }
 
-        Os.Kill(_handle, sig);
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+        {
+            Os.Kill(_handle, sig);
+            return;
+        }
+
+        throw new PlatformNotSupportedException($"Cannot send {OsException.SignalText(sig)} to pid {Pid} through a {_handle.GetType().Name} on {Platform.Name}.");
     }
 
     /// <summary>
@@ -144,6 +160,11 @@ public sealed class ProcessHandle : IDisposable
     public Task WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (_handle is Unix.StartTimeHandle byStartTime)
+        {
+            return Unix.StartTimeExitWait.WaitForExitAsync(byStartTime, cancellationToken);
+        }
+
         return OperatingSystem.IsWindows()
             ? Windows.ProcessWait.WaitForExitAsync(_handle, cancellationToken)
             : Unix.PidfdExitWatcher.Instance.WaitForExitAsync(_handle, cancellationToken);
@@ -181,6 +202,7 @@ public sealed class ProcessHandle : IDisposable
     public Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        RequireTreeSupport();
         if (OperatingSystem.IsWindows())
         {
             return Windows.WindowsProcessTree.KillAsync(_handle, Pid, cancellationToken);
@@ -214,6 +236,7 @@ public sealed class ProcessHandle : IDisposable
     public async Task<TreeStopResult> StopTreeAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        RequireTreeSupport();
         options ??= StopOptions.Default;
         TreeStopResult result = OperatingSystem.IsWindows()
             ? await Windows.WindowsProcessTree.StopAsync(_handle, Pid, options, cancellationToken).ConfigureAwait(false)
@@ -227,6 +250,16 @@ public sealed class ProcessHandle : IDisposable
     /// <summary>"process 1234".</summary>
     /// <returns>The description.</returns>
     public override string ToString() => $"process {Pid}";
+
+    /// <summary>
+    /// Opens a handle of the macOS/FreeBSD kind (pid plus start time) on any Unix: the tests use it
+    /// on Linux, where the kernel and ns_last_pid can prove what it guarantees.
+    /// </summary>
+    internal static ProcessHandle OpenByStartTime(int pid)
+    {
+        RequirePositive(pid);
+        return new ProcessHandle(Unix.StartTimeHandle.Open(pid), pid, null);
+    }
 
     internal static void RequirePositive(int pid)
     {
@@ -253,13 +286,32 @@ public sealed class ProcessHandle : IDisposable
             return Windows.ProcessWait.Open(pid);
         }
 
+        if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            return Unix.StartTimeHandle.Open(pid);
+        }
+
         throw new PlatformNotSupportedException(
             $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {Platform.Name} has neither yet.");
+    }
+
+    private void RequireTreeSupport()
+    {
+        if (_handle is Unix.StartTimeHandle)
+        {
+            throw new PlatformNotSupportedException(
+                $"Cannot kill or stop the process tree of pid {Pid}: the tree walk needs pidfds (Linux) or process handles (Windows); it is not implemented on {Platform.Name}.");
+        }
     }
 
     private bool PlatformHasExited()
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (_handle is Unix.StartTimeHandle byStartTime)
+        {
+            return byStartTime.HasExited;
+        }
+
         return OperatingSystem.IsWindows()
             ? Windows.ProcessWait.HasExited(_handle)
             : Unix.PidfdExitWatcher.HasExited(_handle);
@@ -272,7 +324,7 @@ public sealed class ProcessHandle : IDisposable
             return Windows.ProcessWait.ExitStatus(_handle);
         }
 
-        if (Unix.ChildStatus.TryRead(_handle) is ProcessExitStatus status)
+        if (_handle is not Unix.StartTimeHandle && Unix.ChildStatus.TryRead(_handle) is ProcessExitStatus status)
         {
             return status;
         }
