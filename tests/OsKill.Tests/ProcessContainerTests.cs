@@ -11,6 +11,7 @@ namespace OsKill.Tests;
 /// inside, and KillAsync leaves nothing alive, where Process.Kill(entireProcessTree: true) leaves
 /// the escaped member (ProcessTreeTests shows that). Every test kills what it left behind.
 /// </summary>
+[Collection(ProcessTreeGroup.Name)]
 public class ProcessContainerTests
 {
     private static readonly TimeSpan Grow = TimeSpan.FromSeconds(30);

@@ -12,6 +12,7 @@ namespace OsKill.Tests;
 /// member inherits, and checked by pid and start time, so a reused pid never counts as alive.
 /// Every test kills what it left behind.
 /// </summary>
+[Collection(ProcessTreeGroup.Name)]
 public class ProcessTreeTests
 {
     private static readonly TimeSpan Grow = TimeSpan.FromSeconds(30);

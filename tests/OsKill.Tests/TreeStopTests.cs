@@ -9,6 +9,7 @@ namespace OsKill.Tests;
 /// (like CliWrap's, or Process.Kill()) leaves the sleep running. Survivors are found by an
 /// environment marker that every member inherits, wherever it was reparented.
 /// </summary>
+[Collection(ProcessTreeGroup.Name)]
 public class TreeStopTests
 {
     private static readonly TimeSpan Grow = TimeSpan.FromSeconds(30);

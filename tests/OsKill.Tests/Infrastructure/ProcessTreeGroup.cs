@@ -1,0 +1,12 @@
+namespace OsKill.Tests.Infrastructure;
+
+/// <summary>
+/// The tests that grow process trees (hundreds of processes, some forking all the time) run alone,
+/// after the rest of the assembly: a forking tree takes CPU and pids from the other tests' children,
+/// whose start-up has a timeout.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessTreeGroup
+{
+    public const string Name = "Process trees";
+}
