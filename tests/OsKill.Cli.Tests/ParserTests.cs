@@ -97,6 +97,9 @@ public class ParserTests
     {
         var aliases = new CommandLine().Root.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
         Assert.Equal(aliases.Order(StringComparer.Ordinal), LegacyArguments.Options.Keys.Order(StringComparer.Ordinal));
+        Assert.All(aliases, a => Assert.True(LegacyArguments.IsOption(a), a));
+        Assert.False(LegacyArguments.IsOption("-9"));
+        Assert.False(LegacyArguments.IsOption("-KILL"));
     }
 
     [Fact]
