@@ -33,7 +33,7 @@ public class ParserTests
     {
         Request fast = FastPath.TryParse(args) ?? throw new InvalidOperationException("the fast path declined");
         var full = Assert.IsType<Plan.Send>(new CommandLine().Parse(args));
-        Assert.Equal(full.Request.ToString(), fast.ToString());
+        Assert.Equal(full.Request.Describe(), fast.Describe());
     }
 
     [Theory]
