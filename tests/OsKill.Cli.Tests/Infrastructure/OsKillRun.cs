@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Cli.Tests.Infrastructure;
 
@@ -17,15 +18,13 @@ public static class OsKillRun
         typeof(OsKillRun).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "OsKillCliDll").Value!);
 
-    public static string DotnetHost { get; } = FindDotnet();
-
     /// <summary>Runs oskill as a process with these arguments, stdout and stderr captured (so not a terminal).</summary>
     public static Task<CliResult> RunAsync(params string[] args) => RunWithEnvironmentAsync(new Dictionary<string, string>(), args);
 
     /// <summary>Runs oskill as a process with extra environment variables.</summary>
     public static async Task<CliResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo(DotnetHost)
+        var psi = new ProcessStartInfo(Child.DotnetHost)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -71,19 +70,5 @@ public static class OsKillRun
         var stderr = new StringWriter { NewLine = "\n" };
         int exit = OsKill.Cli.Cli.Run(args, stdout, stderr, terminal);
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
-    }
-
-    private static string FindDotnet()
-    {
-        string? root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        foreach (string? candidate in new[] { root is null ? null : Path.Combine(root, "dotnet"), "/usr/share/dotnet/dotnet", "/usr/lib/dotnet/dotnet", "/usr/bin/dotnet" })
-        {
-            if (candidate is not null && File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return "dotnet";
     }
 }
