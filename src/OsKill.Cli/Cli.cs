@@ -23,8 +23,7 @@ internal static class Cli
         catch (Exception e)
         {
             // A bug, or something the OS did that nobody foresaw: one line, never a stack trace.
-            stderr.WriteLine($"{CommandLine.Name}: internal error: {Sender.OneLine(e.Message)}");
-            return 1;
+            return Rules.InternalError(stderr, e);
         }
     }
 

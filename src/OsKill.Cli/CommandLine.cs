@@ -29,7 +29,7 @@ internal abstract record Plan
 /// <summary>oskill's command line, defined for System.CommandLine: options, help and completions.</summary>
 internal sealed class CommandLine
 {
-    internal const string Name = "oskill";
+    internal const string Name = Rules.Name;
 
     private static readonly ParserConfiguration s_parserConfiguration = new()
     {
@@ -172,61 +172,16 @@ internal sealed class CommandLine
 
         var request = new Request
         {
-            Signal = signals.Length > 0 ? Signal.Parse(signals[^1]) : DefaultSignal,
+            Signal = signals.Length > 0 ? Signal.Parse(signals[^1]) : Rules.DefaultSignal,
             QueueValue = queue.Length > 0 ? int.Parse(queue[^1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : null,
             FollowUps = followUps,
             Verbose = result.GetValue(_verbose),
             Targets = targets,
         };
 
-        return PlatformCheck(request) is string problem
+        return Rules.PlatformCheck(request) is string problem
             ? new Plan.UsageError([problem])
             : new Plan.Send(request);
-    }
-
-    /// <summary>TERM, by name, since numbers differ by OS.</summary>
-    internal static int DefaultSignal => Signal.SIGTERM;
-
-    /// <summary>What this OS cannot do of a request that parsed, as a usage error.</summary>
-    internal static string? PlatformCheck(Request request)
-    {
-        if (request.QueueValue is not null && !OperatingSystem.IsLinux())
-        {
-            return "--queue needs sigqueue, which only Linux has";
-        }
-
-        if (request.QueueValue is not null && request.FollowUps.Count > 0)
-        {
-            return "--queue and --timeout cannot be combined: the follow-ups go through a process handle, which has no sigqueue";
-        }
-
-        if (request.FollowUps.Count > 0 && !OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
-        {
-            return "--timeout needs process handles: Linux 5.3+ (pidfd) or Windows";
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            if (WindowsMapping.ActionFor(request.Signal) == WindowsAction.Unsupported)
-            {
-                return "signal 1 cannot be sent on Windows: it is no signal there, and oskill cannot end a process with exit code 1";
-            }
-
-            if (request.FollowUps.Count > 0 && WindowsMapping.StopStepSignal(request.Signal) is null)
-            {
-                return $"--timeout cannot start with {WindowsMapping.Describe(request.Signal)} on Windows";
-            }
-
-            foreach (FollowUp f in request.FollowUps)
-            {
-                if (WindowsMapping.StopStepSignal(f.Signal) is null)
-                {
-                    return $"--timeout cannot send signal {f.Signal} on Windows";
-                }
-            }
-        }
-
-        return null;
     }
 
     private static void ValidateSignals(OptionResult result)

@@ -15,7 +15,7 @@ internal static class FastPath
             return null;
         }
 
-        int sig = CommandLine.DefaultSignal;
+        int sig = Rules.DefaultSignal;
         int first = 0;
         string head = args[0];
         if (head == "-s")
@@ -29,7 +29,7 @@ internal static class FastPath
         }
         else if (head.Length >= 2 && head[0] == '-')
         {
-            if (head[1] == '-' || args.Length < 2 || LegacyArguments.Options.ContainsKey(head) || !Signal.TryParse(head[1..], out sig))
+            if (head[1] == '-' || args.Length < 2 || LegacyArguments.IsOption(head) || !Signal.TryParse(head[1..], out sig))
             {
                 return null;
             }
@@ -47,6 +47,6 @@ internal static class FastPath
         }
 
         var request = new Request { Signal = sig, Targets = args[first..] };
-        return CommandLine.PlatformCheck(request) is null ? request : null;
+        return Rules.PlatformCheck(request) is null ? request : null;
     }
 }

@@ -36,6 +36,17 @@ internal static class LegacyArguments
         ["--version"] = 0,
     };
 
+    /// <summary>
+    /// Whether <paramref name="arg"/> is one of <see cref="Options"/>: a switch, so that the fast
+    /// path (and the front binary) need not build the dictionary. A test keeps the two equal.
+    /// </summary>
+    internal static bool IsOption(string arg) => arg switch
+    {
+        "-s" or "--signal" or "-q" or "--queue" or "--timeout" or "-l" or "--list" or "-L" or "--table"
+            or "-v" or "--verbose" or "-h" or "/h" or "-?" or "/?" or "--help" or "--version" => true,
+        _ => false,
+    };
+
     /// <summary>The rewritten arguments, or null with <paramref name="error"/> set for a usage error.</summary>
     internal static List<string>? Rewrite(IReadOnlyList<string> args, out string? error)
     {

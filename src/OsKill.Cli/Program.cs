@@ -11,6 +11,6 @@ internal static class Program
             return 0;
         }
 
-        return Cli.Run(args, Console.Out, Console.Error);
+        return Cli.Run(args, new LazyConsoleWriter(error: false), new LazyConsoleWriter(error: true));
     }
 }

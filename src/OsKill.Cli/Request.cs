@@ -18,8 +18,8 @@ internal sealed class Request
 
     public required IReadOnlyList<string> Targets { get; init; }
 
-    /// <summary>A canonical text of every field, for comparing two parses in tests.</summary>
-    public override string ToString() => string.Create(
+    /// <summary>A canonical text of every field, for comparing two parses in tests (not ToString, which NativeAOT keeps in every image).</summary>
+    public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
         $"signal={Signal} queue={QueueValue?.ToString(CultureInfo.InvariantCulture) ?? "-"} timeouts=[{string.Join(",", FollowUps.Select(f => $"{f.Milliseconds}:{f.Signal}"))}] verbose={Verbose} targets=[{string.Join(",", Targets)}]");
 }

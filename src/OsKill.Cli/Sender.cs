@@ -14,9 +14,14 @@ internal sealed class Sender(TextWriter stdout, TextWriter stderr)
         int failures = 0;
         if (request.FollowUps.Count > 0)
         {
+#if OSKILL_FRONT
+            // The fast front binary only takes the plain shapes; escalation lives in the full one.
+            throw new InvalidOperationException("--timeout reached the front binary");
+#else
             // Each target's chain runs on its own: ten processes with a 5 s grace take 5 s, not 50.
             bool[] results = Task.WhenAll(request.Targets.Select(t => StopAsync(request, t))).GetAwaiter().GetResult();
             failures = results.Count(ok => !ok);
+#endif
         }
         else
         {
@@ -126,6 +131,7 @@ internal sealed class Sender(TextWriter stdout, TextWriter stderr)
         }
     }
 
+#if !OSKILL_FRONT
     // --timeout: open a handle, then let StopAsync send each signal through it and wait.
     private async Task<bool> StopAsync(Request request, string target)
     {
@@ -197,6 +203,7 @@ internal sealed class Sender(TextWriter stdout, TextWriter stderr)
 
         return string.Join(Environment.NewLine, lines);
     }
+#endif
 
     private bool Fail(Request request, string target, string reason)
     {
@@ -208,7 +215,7 @@ internal sealed class Sender(TextWriter stdout, TextWriter stderr)
 
         lock (_gate)
         {
-            stderr.WriteLine($"{CommandLine.Name}: ({target}): {reason}");
+            stderr.WriteLine($"{Rules.Name}: ({target}): {reason}");
         }
 
         return false;

@@ -33,7 +33,7 @@ public class ParserTests
     {
         Request fast = FastPath.TryParse(args) ?? throw new InvalidOperationException("the fast path declined");
         var full = Assert.IsType<Plan.Send>(new CommandLine().Parse(args));
-        Assert.Equal(full.Request.ToString(), fast.ToString());
+        Assert.Equal(full.Request.Describe(), fast.Describe());
     }
 
     [Theory]
@@ -97,6 +97,9 @@ public class ParserTests
     {
         var aliases = new CommandLine().Root.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
         Assert.Equal(aliases.Order(StringComparer.Ordinal), LegacyArguments.Options.Keys.Order(StringComparer.Ordinal));
+        Assert.All(aliases, a => Assert.True(LegacyArguments.IsOption(a), a));
+        Assert.False(LegacyArguments.IsOption("-9"));
+        Assert.False(LegacyArguments.IsOption("-KILL"));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Globalization;
 using OsKill.Cli.Tests.Infrastructure;
-using static OsKill.Cli.Tests.Infrastructure.Pids;
+using OsKill.Tests.Infrastructure;
+using static OsKill.Cli.Tests.Infrastructure.Targets;
+using static OsKill.Tests.Infrastructure.ProcState;
 
 namespace OsKill.Cli.Tests;
 
@@ -20,8 +22,8 @@ public class ProcessGroupTests
     public async Task A_negative_target_signals_every_member_of_the_group_and_nobody_else(params string[] before)
     {
         int usr1 = Signal.SIGUSR1;
-        using Child outsider = await Child.StartReceiverAsync(usr1);
-        using Child leader = await Child.StartTestChildAsync(s_setsid, "spawn", "2", "catch", Text(usr1));
+        using Child outsider = await Child.StartAsync("catch", Text(usr1));
+        using Child leader = await Child.StartWrappedAsync(s_setsid, ["spawn", "2", "catch", Text(usr1)]);
         int pgid = leader.Pid;
         Assert.Equal(pgid, ProcessGroup(leader.Pid));
         Assert.NotEqual(pgid, ProcessGroup(Environment.ProcessId));
@@ -36,20 +38,20 @@ public class ProcessGroupTests
         await leader.WaitForAllAsync([$"got {usr1}", .. members.Select(m => $"child {m} got {usr1}")]);
 
         Assert.Equal(usr1, await leader.FinishAsync());
-        Assert.Equal(0, await outsider.FinishAsync());
+        Assert.Equal(0, await outsider.FinishAsync()); // the first signal it caught: none
         Assert.DoesNotContain(outsider.Seen, l => l.StartsWith("got ", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Group_TERM_by_default_and_the_existence_check()
     {
-        using Child sleep = Child.StartSleep(s_setsid);
+        using Child sleep = await StartSleepAsync(s_setsid);
         int pgid = sleep.Pid;
-        await WaitForGroupLeaderAsync(pgid);
+        Assert.Equal(pgid, ProcessGroup(sleep.Pid));
         Assert.NotEqual(pgid, ProcessGroup(Environment.ProcessId));
 
         Expect.Quiet(await OsKillRun.RunAsync("-0", "--", $"-{pgid}"));
-        Assert.False(sleep.HasExited);
+        Assert.False(sleep.Process.HasExited);
 
         CliResult r = await OsKillRun.RunAsync("-v", "--", $"-{pgid}");
         Expect.Clean(r);
@@ -68,7 +70,7 @@ public class ProcessGroupTests
         Assert.Equal($"oskill: (-{group}): No such process\n", r.Stderr);
 
         // A legacy signal, then a group; a live pid beside it makes the run partly successful.
-        using Child sleep = Child.StartSleep();
+        using Child sleep = await StartSleepAsync();
         r = await OsKillRun.RunAsync("-KILL", $"-{group}", Text(sleep.Pid));
         Assert.Equal(64, r.ExitCode);
         Assert.Equal(137, await sleep.WaitForExitAsync());

@@ -1,6 +1,8 @@
 using System.Globalization;
 using OsKill.Cli.Tests.Infrastructure;
-using static OsKill.Cli.Tests.Infrastructure.Pids;
+using OsKill.Tests.Infrastructure;
+using static OsKill.Cli.Tests.Infrastructure.Targets;
+using static OsKill.Tests.Infrastructure.ProcState;
 
 namespace OsKill.Cli.Tests;
 
@@ -62,8 +64,9 @@ public class RandomArgumentTests : IDisposable
     {
         // A shell that starts four sleeps, prints their pids, then becomes a sleep that never
         // reaps: a sleep the test kills stays a zombie, so its pid is not given to anyone else.
-        _holder = Child.Start(["sh", "-c", "for i in 1 2 3 4; do sleep 1000 & echo $!; done; exec sleep 100000"]);
-        _sleepers = [.. Enumerable.Range(0, 4).Select(_ => int.Parse(_holder.WaitForLineAsync(_ => true).GetAwaiter().GetResult(), CultureInfo.InvariantCulture))];
+        _holder = Child.StartCommandAsync(["sh", "-c", "for i in 1 2 3 4; do sleep 1000 & echo $!; done; echo ready $$; exec sleep 100000"]).GetAwaiter().GetResult();
+        _sleepers = [.. _holder.Seen.Where(l => !l.StartsWith("ready ", StringComparison.Ordinal)).Select(l => int.Parse(l, CultureInfo.InvariantCulture))];
+        Assert.Equal(4, _sleepers.Length);
         _allowed = [.. _sleepers, .. Enumerable.Range(0, 5).SelectMany(i => new[] { NoSuchProcess(i), -NoSuchProcess(i) })];
         Assert.DoesNotContain(0, _allowed);
         Assert.DoesNotContain(-1, _allowed);

@@ -1,19 +1,22 @@
 using OsKill.Cli.Tests.Infrastructure;
-using static OsKill.Cli.Tests.Infrastructure.Pids;
+using OsKill.Tests.Infrastructure;
+using static OsKill.Cli.Tests.Infrastructure.Targets;
+using static OsKill.Tests.Infrastructure.ProcState;
 
 namespace OsKill.Cli.Tests;
 
 /// <summary>
 /// Signals to real processes, every way of naming them, and util-linux's exit statuses: 0 when
 /// every target succeeded, 1 when every one failed, 64 when only some did. The "no such process"
-/// targets are numbers above PID_MAX_LIMIT, which no process can ever have.
+/// targets are numbers above PID_MAX_LIMIT, which no process can ever have. The receiver (gcc-built,
+/// shared with the library's tests) shows what .NET cannot: each signal's si_code and value.
 /// </summary>
-public class SendTests
+public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceiver>
 {
     [Fact]
     public async Task The_default_signal_is_TERM()
     {
-        using Child sleep = Child.StartSleep();
+        using Child sleep = await StartSleepAsync();
         Expect.Quiet(await OsKillRun.RunAsync(Text(sleep.Pid)));
         Assert.Equal(128 + Signal.SIGTERM, await sleep.WaitForExitAsync());
     }
@@ -32,7 +35,7 @@ public class SendTests
     [InlineData("-v", "-9")]
     public async Task Every_form_of_the_signal_sends_it(params string[] signal)
     {
-        using Child sleep = Child.StartSleep();
+        using Child sleep = await StartSleepAsync();
         CliResult r = await OsKillRun.RunAsync([.. signal, Text(sleep.Pid)]);
         Expect.Clean(r);
         Assert.Equal(0, r.ExitCode);
@@ -44,9 +47,9 @@ public class SendTests
     [InlineData("-s", "0")]
     public async Task Signal_zero_checks_and_sends_nothing(params string[] signal)
     {
-        using Child sleep = Child.StartSleep();
+        using Child sleep = await StartSleepAsync();
         Expect.Quiet(await OsKillRun.RunAsync([.. signal, Text(sleep.Pid)]));
-        Assert.False(sleep.HasExited);
+        Assert.False(sleep.Process.HasExited);
         Assert.Equal('S', State(sleep.Pid));
 
         CliResult gone = await OsKillRun.RunAsync([.. signal, Text(NoSuchProcess())]);
@@ -57,8 +60,8 @@ public class SendTests
     [Fact]
     public async Task Exit_status_is_0_when_every_target_succeeded()
     {
-        using Child a = Child.StartSleep();
-        using Child b = Child.StartSleep();
+        using Child a = await StartSleepAsync();
+        using Child b = await StartSleepAsync();
         Expect.Quiet(await OsKillRun.RunAsync("-s", "KILL", Text(a.Pid), Text(b.Pid)));
         Assert.Equal(137, await a.WaitForExitAsync());
         Assert.Equal(137, await b.WaitForExitAsync());
@@ -79,8 +82,8 @@ public class SendTests
     [Fact]
     public async Task Exit_status_is_64_when_only_some_succeeded()
     {
-        using Child live = Child.StartSleep();
-        using Child alsoLive = Child.StartSleep();
+        using Child live = await StartSleepAsync();
+        using Child alsoLive = await StartSleepAsync();
         CliResult r = await OsKillRun.RunAsync("-s", "KILL", Text(NoSuchProcess()), Text(live.Pid), "12x", Text(alsoLive.Pid));
         Expect.Clean(r);
         Assert.Equal(64, r.ExitCode);
@@ -93,7 +96,7 @@ public class SendTests
     public async Task Verbose_prints_each_pid_and_the_outcome()
     {
         int usr1 = Signal.SIGUSR1;
-        using Child receiver = await Child.StartReceiverAsync(usr1);
+        using Child receiver = await receivers.StartAsync(1, usr1);
         CliResult r = await OsKillRun.RunAsync("-v", "-s", "USR1", Text(receiver.Pid), Text(NoSuchProcess()), "x");
         Expect.Clean(r);
         Assert.Equal(64, r.ExitCode);
@@ -105,8 +108,9 @@ public class SendTests
         Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\noskill: (x): not a process id\n", r.Stderr);
 
         // A plain kill(2): si_code is SI_USER (0).
-        await receiver.WaitForLineAsync(l => l.StartsWith($"got {usr1} code 0 ", StringComparison.Ordinal));
-        Assert.Equal(0, await receiver.FinishAsync());
+        receiver.CloseInput();
+        await receiver.WaitForLineAsync(l => l.StartsWith($"got {usr1} 0 ", StringComparison.Ordinal));
+        Assert.Equal(0, await receiver.WaitForExitAsync());
     }
 
     [Fact]
@@ -114,30 +118,33 @@ public class SendTests
     {
         int usr1 = Signal.SIGUSR1;
         int rt1 = Signal.Parse("RTMIN+1");
-        using Child receiver = await Child.StartReceiverAsync(usr1, rt1);
+        using Child receiver = await receivers.StartAsync(2, usr1, rt1);
 
         CliResult r = await OsKillRun.RunAsync("-q", "42", "-s", "USR1", Text(receiver.Pid));
         Expect.Quiet(r);
-        // si_code -1 is SI_QUEUE: sigqueue, not kill, and the value came along.
-        await receiver.WaitForLineAsync($"got {usr1} code -1 value 42");
 
         r = await OsKillRun.RunAsync("-v", "--queue", "-7", "-RTMIN+1", Text(receiver.Pid));
         Expect.Clean(r);
         Assert.Equal(0, r.ExitCode);
         Assert.Equal($"sending signal {rt1} (RT1) with value -7 to pid {receiver.Pid}: ok\n", r.Stdout);
-        await receiver.WaitForLineAsync($"got {rt1} code -1 value -7");
 
         r = await OsKillRun.RunAsync("-q", "1", "-s", "USR1", Text(NoSuchProcess()));
         Assert.Equal(1, r.ExitCode);
         Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\n", r.Stderr);
-        Assert.Equal(0, await receiver.FinishAsync());
+
+        // si_code -1 is SI_QUEUE: sigqueue, not kill, and each value came along.
+        receiver.CloseInput();
+        await receiver.WaitForLineAsync("done");
+        Assert.Contains(receiver.Seen, l => l.StartsWith($"got {usr1} -1 42 ", StringComparison.Ordinal));
+        Assert.Contains(receiver.Seen, l => l.StartsWith($"got {rt1} -1 -7 ", StringComparison.Ordinal));
+        Assert.Equal(0, await receiver.WaitForExitAsync());
     }
 
     [Fact]
     public async Task Options_end_at_the_first_target()
     {
         // util-linux: "kill PID -N" is pid PID and process group N, never signal N.
-        using Child sleep = Child.StartSleep();
+        using Child sleep = await StartSleepAsync();
         int group = NoSuchProcess();
         CliResult r = await OsKillRun.RunAsync(Text(sleep.Pid), $"-{group}", "-s", "KILL");
         Expect.Clean(r);
@@ -176,10 +183,10 @@ public class SendTests
     [InlineData("invalid signal name or number: vL", "-vL")]
     public async Task Rejected_names_and_numbers_send_nothing(string message, params string[] args)
     {
-        using Child sleep = Child.StartSleep();
+        using Child sleep = await StartSleepAsync();
         CliResult r = await OsKillRun.RunAsync([.. args, Text(sleep.Pid)]);
         Expect.UsageError(r, message);
-        Assert.False(sleep.HasExited);
+        Assert.False(sleep.Process.HasExited);
         Assert.Equal('S', State(sleep.Pid));
     }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using OsKill.Cli.Tests.Infrastructure;
-using static OsKill.Cli.Tests.Infrastructure.Pids;
+using OsKill.Tests.Infrastructure;
+using static OsKill.Cli.Tests.Infrastructure.Targets;
+using static OsKill.Tests.Infrastructure.ProcState;
 
 namespace OsKill.Cli.Tests;
 
@@ -13,8 +15,7 @@ public class TimeoutTests
     [Fact]
     public async Task A_process_that_ignores_TERM_ends_by_the_follow_up()
     {
-        using Child stubborn = Child.StartIgnoringTerm();
-        await WaitForStateAsync(stubborn.Pid, s => s == 'S');
+        using Child stubborn = await StartIgnoringTermAsync();
         var clock = Stopwatch.StartNew();
         CliResult r = await OsKillRun.RunAsync("-v", "--timeout", "300", "KILL", Text(stubborn.Pid));
         Expect.Clean(r);
@@ -33,19 +34,18 @@ public class TimeoutTests
     {
         int term = Signal.SIGTERM;
         int hup = Signal.SIGHUP;
-        using Child receiver = await Child.StartReceiverAsync(term, hup);
-        CliResult r = await OsKillRun.RunAsync("--timeout", "200", "HUP", "--timeout", "200", "KILL", Text(receiver.Pid));
+        using Child child = await Child.StartAsync("catch", Text(term), Text(hup));
+        CliResult r = await OsKillRun.RunAsync("--timeout", "200", "HUP", "--timeout", "500", "KILL", Text(child.Pid));
         Expect.Quiet(r);
-        Assert.Equal(128 + 9, await receiver.WaitForExitAsync());
-        await receiver.ReadToEndAsync();
-        string[] got = [.. receiver.Seen.Where(l => l.StartsWith("got ", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split(' ')[..4]))];
-        Assert.Equal([$"got {term} code 0", $"got {hup} code 0"], got);
+        Assert.Equal(128 + 9, await child.WaitForExitAsync());
+        await child.ReadToEndAsync();
+        Assert.Equal([$"got {term}", $"got {hup}"], child.Seen.Where(l => l.StartsWith("got ", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task No_follow_up_once_the_process_has_exited()
     {
-        using Child sleep = Child.StartSleep();
+        using Child sleep = await StartSleepAsync();
         var clock = Stopwatch.StartNew();
         CliResult r = await OsKillRun.RunAsync("-v", "--timeout", "20000", "KILL", Text(sleep.Pid));
         Expect.Clean(r);
@@ -61,10 +61,8 @@ public class TimeoutTests
     [Fact]
     public async Task Targets_escalate_side_by_side_and_count_toward_the_status()
     {
-        using Child a = Child.StartIgnoringTerm();
-        using Child b = Child.StartIgnoringTerm();
-        await WaitForStateAsync(a.Pid, s => s == 'S');
-        await WaitForStateAsync(b.Pid, s => s == 'S');
+        using Child a = await StartIgnoringTermAsync();
+        using Child b = await StartIgnoringTermAsync();
         var clock = Stopwatch.StartNew();
         CliResult r = await OsKillRun.RunAsync("--timeout", "1000", "KILL", Text(a.Pid), Text(b.Pid), Text(NoSuchProcess()), $"-{NoSuchProcess()}");
         Expect.Clean(r);

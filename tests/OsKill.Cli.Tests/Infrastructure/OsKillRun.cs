@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Cli.Tests.Infrastructure;
 
@@ -9,7 +10,11 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}---";
 }
 
-/// <summary>Runs the built oskill: as a process under the dotnet host, or in-process through Cli.Run.</summary>
+/// <summary>
+/// Runs the built oskill: as a process, or in-process through Cli.Run. The process is the JIT
+/// OsKill.Cli.dll under the dotnet host, or, when the environment variable OSKILL_CLI names a
+/// native binary (.ci/run names the NativeAOT front, artifacts/oskill/oskill), that binary.
+/// </summary>
 public static class OsKillRun
 {
     /// <summary>The built CLI (src/OsKill.Cli/bin/...), run with the dotnet host as a user would.</summary>
@@ -17,23 +22,30 @@ public static class OsKillRun
         typeof(OsKillRun).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "OsKillCliDll").Value!);
 
-    public static string DotnetHost { get; } = FindDotnet();
+    /// <summary>The native oskill named by OSKILL_CLI, or null to run <see cref="Dll"/>.</summary>
+    public static string? Native { get; } = FindNative();
+
+    /// <summary>What starts oskill, before its arguments.</summary>
+    public static IReadOnlyList<string> Command { get; } = Native is string native ? [native] : [Child.DotnetHost, Dll];
 
     /// <summary>Runs oskill as a process with these arguments, stdout and stderr captured (so not a terminal).</summary>
-    public static Task<CliResult> RunAsync(params string[] args) => RunWithEnvironmentAsync(new Dictionary<string, string>(), args);
+    public static Task<CliResult> RunAsync(params string[] args) => RunCommandAsync([.. Command, .. args]);
 
     /// <summary>Runs oskill as a process with extra environment variables.</summary>
-    public static async Task<CliResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<CliResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunCommandAsync([.. Command, .. args], environment);
+
+    /// <summary>Runs a command line (a program and its arguments) as oskill is run, optionally with extra environment variables.</summary>
+    public static async Task<CliResult> RunCommandAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo(DotnetHost)
+        var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(Dll);
-        foreach (string a in args)
+        foreach (string a in command.Skip(1))
         {
             psi.ArgumentList.Add(a);
         }
@@ -41,7 +53,7 @@ public static class OsKillRun
         psi.Environment.Remove("COLUMNS");
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_TieredPGO"] = "0";
-        foreach ((string name, string value) in environment)
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
         }
@@ -58,7 +70,7 @@ public static class OsKillRun
         catch (OperationCanceledException)
         {
             process.Kill();
-            throw new TimeoutException($"oskill {string.Join(' ', args)} did not finish in time");
+            throw new TimeoutException($"{string.Join(' ', command)} did not finish in time");
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
@@ -73,17 +85,17 @@ public static class OsKillRun
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 
-    private static string FindDotnet()
+    private static string? FindNative()
     {
-        string? root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        foreach (string? candidate in new[] { root is null ? null : Path.Combine(root, "dotnet"), "/usr/share/dotnet/dotnet", "/usr/lib/dotnet/dotnet", "/usr/bin/dotnet" })
+        string? path = Environment.GetEnvironmentVariable("OSKILL_CLI");
+        if (string.IsNullOrEmpty(path))
         {
-            if (candidate is not null && File.Exists(candidate))
-            {
-                return candidate;
-            }
+            return null;
         }
 
-        return "dotnet";
+        // A name that leads nowhere must fail the run, not quietly test the JIT build instead.
+        return File.Exists(path)
+            ? Path.GetFullPath(path)
+            : throw new InvalidOperationException($"OSKILL_CLI names {path}, which does not exist");
     }
 }

@@ -1,0 +1,73 @@
+namespace OsKill.Cli;
+
+/// <summary>
+/// What every way into oskill shares (the JIT and NativeAOT OsKill.Cli, and the front): its name,
+/// the default signal, the internal-error line, and what this OS cannot do.
+/// </summary>
+internal static class Rules
+{
+    internal const string Name = "oskill";
+
+    /// <summary>
+    /// Reports an exception nobody foresaw (a bug, or something odd the OS did) as one line on
+    /// <paramref name="stderr"/>, never a stack trace, and returns status 1. When stderr itself
+    /// cannot be written (a full disk, say), the status alone tells.
+    /// </summary>
+    internal static int InternalError(TextWriter stderr, Exception e)
+    {
+        try
+        {
+            stderr.WriteLine($"{Name}: internal error: {Sender.OneLine(e.Message)}");
+        }
+        catch (IOException)
+        {
+        }
+
+        return 1;
+    }
+
+    /// <summary>TERM, by name, since numbers differ by OS.</summary>
+    internal static int DefaultSignal => Signal.SIGTERM;
+
+    /// <summary>What this OS cannot do of a request that parsed, as a usage error.</summary>
+    internal static string? PlatformCheck(Request request)
+    {
+        if (request.QueueValue is not null && !OperatingSystem.IsLinux())
+        {
+            return "--queue needs sigqueue, which only Linux has";
+        }
+
+        if (request.QueueValue is not null && request.FollowUps.Count > 0)
+        {
+            return "--queue and --timeout cannot be combined: the follow-ups go through a process handle, which has no sigqueue";
+        }
+
+        if (request.FollowUps.Count > 0 && !OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
+        {
+            return "--timeout needs process handles: Linux 5.3+ (pidfd) or Windows";
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            if (WindowsMapping.ActionFor(request.Signal) == WindowsAction.Unsupported)
+            {
+                return "signal 1 cannot be sent on Windows: it is no signal there, and oskill cannot end a process with exit code 1";
+            }
+
+            if (request.FollowUps.Count > 0 && WindowsMapping.StopStepSignal(request.Signal) is null)
+            {
+                return $"--timeout cannot start with {WindowsMapping.Describe(request.Signal)} on Windows";
+            }
+
+            foreach (FollowUp f in request.FollowUps)
+            {
+                if (WindowsMapping.StopStepSignal(f.Signal) is null)
+                {
+                    return $"--timeout cannot send signal {f.Signal} on Windows";
+                }
+            }
+        }
+
+        return null;
+    }
+}
