@@ -1,0 +1,57 @@
+/* The child of bench/OsKill.Latency: records the CLOCK_MONOTONIC instant just before it calls _exit,
+ * so that the parent can measure from the child's exit to the return of its wait.
+ *   exit_stamp exit DELAY_MS STAMPFILE   sleep DELAY_MS, then stamp and _exit(0)
+ *   exit_stamp term LIFETIME_S STAMPFILE on SIGTERM or SIGINT: stamp and _exit(0); else die by
+ *                                         SIGALRM after LIFETIME_S seconds
+ * The stamp is the decimal nanosecond count of CLOCK_MONOTONIC (the clock of .NET's Stopwatch on
+ * Linux), written with one write(2) to STAMPFILE, which is opened before the wait. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int stamp_fd = -1;
+
+static void stamp_and_exit(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    char buf[32];
+    int len = 0;
+    unsigned long long ns = (unsigned long long)t.tv_sec * 1000000000ULL + (unsigned long long)t.tv_nsec;
+    char rev[32];
+    do { rev[len++] = (char)('0' + ns % 10); ns /= 10; } while (ns);
+    for (int i = 0; i < len; i++) buf[i] = rev[len - 1 - i];
+    buf[len++] = '\n';
+    if (write(stamp_fd, buf, (size_t)len) != len) _exit(3);
+    _exit(0);
+}
+
+static void on_signal(int sig) { (void)sig; stamp_and_exit(); }
+
+int main(int argc, char **argv) {
+    if (argc != 4) { fprintf(stderr, "usage: exit_stamp exit|term N STAMPFILE\n"); return 2; }
+    long n = atol(argv[2]);
+    stamp_fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (stamp_fd < 0) { perror("open"); return 1; }
+    if (strcmp(argv[1], "exit") == 0) {
+        alarm(60);
+        struct timespec d = { n / 1000, (n % 1000) * 1000000L };
+        while (nanosleep(&d, &d) != 0) { }
+        stamp_and_exit();
+    }
+    if (strcmp(argv[1], "term") == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, 0);
+        sigaction(SIGINT, &sa, 0);
+        alarm((unsigned)(n > 0 ? n : 60));
+        for (;;) pause();
+    }
+    fprintf(stderr, "exit_stamp: unknown mode %s\n", argv[1]);
+    return 2;
+}
