@@ -3,6 +3,10 @@
  *   exit_stamp exit DELAY_MS STAMPFILE   sleep DELAY_MS, then stamp and _exit(0)
  *   exit_stamp term LIFETIME_S STAMPFILE on SIGTERM or SIGINT: stamp and _exit(0); else die by
  *                                         SIGALRM after LIFETIME_S seconds
+ *   exit_stamp floor RUNS DELAY_MS       the floor, with no .NET: RUNS times, fork a child that sleeps
+ *                                         DELAY_MS, stamps into shared memory and calls _exit, while
+ *                                         the parent blocks in poll(2) on the child's pidfd; prints
+ *                                         {"samples_us": [...]}, poll's return minus the stamp
  * The stamp is the decimal nanosecond count of CLOCK_MONOTONIC (the clock of .NET's Stopwatch on
  * Linux), written with one write(2) to STAMPFILE, which is opened before the wait. */
 #define _GNU_SOURCE
@@ -11,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,11 +38,45 @@ static void stamp_and_exit(void) {
     _exit(0);
 }
 
+static long long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int floor_runs(long runs, long delay_ms) {
+    if (runs < 1 || runs > 100000) { fprintf(stderr, "exit_stamp: 1 <= RUNS <= 100000\n"); return 2; }
+    volatile long long *stamp = mmap(0, sizeof *stamp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (stamp == MAP_FAILED) { perror("mmap"); return 1; }
+    printf("{\"samples_us\":[");
+    for (long i = 0; i < runs; i++) {
+        pid_t pid = fork();
+        if (pid < 0) { perror("fork"); return 1; }
+        if (pid == 0) {
+            struct timespec d = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+            while (nanosleep(&d, &d) != 0) { }
+            *stamp = now_ns();
+            _exit(0);
+        }
+        int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0) { perror("pidfd_open"); return 1; }
+        struct pollfd p = { fd, POLLIN, 0 };
+        while (poll(&p, 1, -1) != 1) { }
+        long long back = now_ns();
+        waitpid(pid, 0, 0);
+        close(fd);
+        printf("%s%.3f", i ? "," : "", (double)(back - *stamp) / 1000.0);
+    }
+    printf("]}\n");
+    return 0;
+}
+
 static void on_signal(int sig) { (void)sig; stamp_and_exit(); }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: exit_stamp exit|term N STAMPFILE\n"); return 2; }
+    if (argc != 4) { fprintf(stderr, "usage: exit_stamp exit|term N STAMPFILE | floor RUNS DELAY_MS\n"); return 2; }
     long n = atol(argv[2]);
+    if (strcmp(argv[1], "floor") == 0) return floor_runs(n, atol(argv[3]));
     stamp_fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (stamp_fd < 0) { perror("open"); return 1; }
     if (strcmp(argv[1], "exit") == 0) {
