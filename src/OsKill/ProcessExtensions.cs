@@ -41,6 +41,37 @@ public static class ProcessExtensions
         }
     }
 
+    /// <summary>
+    /// Kills the process and every one of its descendants, leaving none alive even while the tree
+    /// keeps forking: see <see cref="ProcessHandle.KillTreeAsync"/>. Unlike
+    /// <see cref="Process.Kill(bool)"/>, the tree is frozen before it is killed, and nothing can be
+    /// sent to a process that reused a member's pid.
+    /// </summary>
+    /// <param name="process">A started process.</param>
+    /// <param name="cancellationToken">Cancels the call before the kill; after it, only the wait.</param>
+    /// <returns>Which processes were killed.</returns>
+    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    public static async Task<TreeKillResult> KillTreeAsync(this Process process, CancellationToken cancellationToken = default)
+    {
+        using ProcessHandle handle = ProcessHandle.FromProcess(process);
+        return await handle.KillTreeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the process and all its descendants politely, then by force: by default SIGTERM to
+    /// every member, 5 s, then SIGKILL to every member left. See <see cref="ProcessHandle.StopTreeAsync"/>.
+    /// </summary>
+    /// <param name="process">A started process.</param>
+    /// <param name="options">The steps.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>What happened.</returns>
+    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    public static async Task<TreeStopResult> StopTreeAsync(this Process process, StopOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        using ProcessHandle handle = ProcessHandle.FromProcess(process);
+        return await handle.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Opens a <see cref="ProcessHandle"/> for the process: see <see cref="ProcessHandle.FromProcess"/>.</summary>
     /// <param name="process">A started process.</param>
     /// <returns>The handle.</returns>

@@ -159,6 +159,68 @@ public sealed class ProcessHandle : IDisposable
     public Task<StopResult> StopAsync(StopOptions? options = null, CancellationToken cancellationToken = default) =>
         GracefulStop.RunAsync(this, options ?? StopOptions.Default, cancellationToken);
 
+    /// <summary>
+    /// Kills the process and every one of its descendants, leaving none alive even while the tree
+    /// keeps forking, and waits until each has exited.
+    /// </summary>
+    /// <remarks>
+    /// <para>Linux: the tree is frozen with SIGSTOP, walk after walk, until no new member appears
+    /// and every member is stopped; then each gets SIGKILL. Every signal goes through a pidfd.
+    /// Windows: members are found by parent process id, holding a handle on each.</para>
+    /// <para>A walk cannot find descendants that were reparented (to init, or a subreaper) before
+    /// the call, such as daemons that detached with setsid and a double fork. To reach those, start
+    /// the process in a <see cref="ProcessContainer"/>.</para>
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the call before the kill (what was frozen is continued); after it, only the wait.</param>
+    /// <returns>Which processes were killed.</returns>
+    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="ArgumentException">The process is the caller or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
+    /// <exception cref="TimeoutException">A member would not stop, or a killed member did not exit; see <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
+    public Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (OperatingSystem.IsWindows())
+        {
+            return Windows.WindowsProcessTree.KillAsync(_handle, Pid, cancellationToken);
+        }
+
+        return Unix.LinuxProcessTree.KillAsync((SafePidfdHandle)_handle, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops the process and all its descendants: every step of <paramref name="options"/> sends its
+    /// signal to every member of the tree, then waits until all have exited or the step's time is
+    /// up. The default is SIGTERM to every member, 5 s, then SIGKILL to every member left, so that
+    /// no grandchild survives its parent's polite exit.
+    /// </summary>
+    /// <remarks>
+    /// <para>Linux: before each step the tree is frozen (as in <see cref="KillTreeAsync"/>), so the
+    /// step reaches every member, including those forked since the last step; after a polite signal
+    /// every member is continued (SIGCONT), since a stopped process cannot act on it. A member that
+    /// was reparented during an earlier step is still held by its pidfd, so the later steps reach it.</para>
+    /// <para>Windows: a Ctrl+C or Ctrl+Break step goes to the root's console, where every member
+    /// attached to it gets it; a TerminateProcess step ends every member found by the walk.</para>
+    /// </remarks>
+    /// <param name="options">The steps; by default <see cref="StopOptions.Default"/>.</param>
+    /// <param name="cancellationToken">Cancels the call: nothing more is sent, and what a freeze stopped is continued.</param>
+    /// <returns>What happened: which step ended the tree, how many members there were and how many had to be killed.</returns>
+    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="ArgumentException">The process is the caller or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
+    /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>
+    /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
+    public async Task<TreeStopResult> StopTreeAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        options ??= StopOptions.Default;
+        TreeStopResult result = OperatingSystem.IsWindows()
+            ? await Windows.WindowsProcessTree.StopAsync(_handle, Pid, options, cancellationToken).ConfigureAwait(false)
+            : await Unix.LinuxProcessTree.StopAsync((SafePidfdHandle)_handle, options, cancellationToken).ConfigureAwait(false);
+        return result.Exited ? result with { ExitStatus = ReadExitStatus() } : result;
+    }
+
     /// <summary>Closes the handle. The process is not affected.</summary>
     public void Dispose() => _handle.Dispose();
 

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Versioning;
+
+namespace OsKill;
+
+/// <summary>
+/// A container for processes that no descendant can leave: everything a member forks is a member,
+/// even after setsid and a double fork, and <see cref="KillAsync"/> kills them all. On Linux it is a
+/// cgroup v2 directory of its own.
+/// </summary>
+/// <remarks>
+/// <para>Use it where a parent-link walk (<see cref="ProcessTree"/>) cannot reach: daemons that
+/// detach, build tools that double-fork, anything whose descendants get reparented to init.</para>
+/// <code>
+/// using var container = new ProcessContainer();
+/// using Process p = container.Start(new ProcessStartInfo("make") { ArgumentList = { "-j8" } });
+/// ...
+/// TreeKillResult r = await container.KillAsync();   // nothing it started is left
+/// </code>
+/// <para>Disposing the container kills every process still in it (as a Windows job object with
+/// JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE does) and removes the cgroup.</para>
+/// <para>Linux: the cgroup is created under the caller's own cgroup (the "0::" line of
+/// /proc/self/cgroup), below the cgroup2 mount found in /proc/self/mountinfo; that needs root or a
+/// delegated cgroup. The kill uses cgroup.kill (Linux 5.14) where it exists; on older kernels it
+/// freezes the cgroup (cgroup.freeze, Linux 5.2) and sends SIGKILL to each member through a pidfd.</para>
+/// </remarks>
+[SupportedOSPlatform("linux")]
+public sealed class ProcessContainer : IDisposable
+{
+    private readonly Unix.CgroupContainer _cgroup;
+
+    /// <summary>Creates an empty container: on Linux a new cgroup.</summary>
+    /// <exception cref="UnauthorizedAccessException">The cgroup cannot be created here (not root and no delegated cgroup); the message names the path.</exception>
+    /// <exception cref="PlatformNotSupportedException">No cgroup v2 hierarchy is mounted, or not on Linux.</exception>
+    /// <exception cref="OsException">Any other error from mkdir, with the path.</exception>
+    public ProcessContainer()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux, not on {Platform.Name}.");
+        }
+
+        _cgroup = Unix.CgroupContainer.Create();
+    }
+
+    /// <summary>Whether containers can be made here: Linux with a cgroup v2 hierarchy mounted. (Creating one may still need privileges.)</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && Unix.CgroupContainer.FindMount(out _) is not null;
+
+    /// <summary>The cgroup directory, such as /sys/fs/cgroup/user.slice/.../oskill-1234-1-0a1b2c3d.</summary>
+    public string CgroupPath => _cgroup.CgroupPath;
+
+    /// <summary>
+    /// Moves process <paramref name="pid"/> into the container. Every process it forks from now on
+    /// is inside too; children it forked before stay where they are.
+    /// </summary>
+    /// <remarks>
+    /// The kernel takes a pid here, not a handle: the process must not be reaped (and its pid
+    /// reused) during the call. Prefer <see cref="Start"/>, which has no window at all.
+    /// </remarks>
+    /// <param name="pid">The process, greater than 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is 0 or negative.</exception>
+    /// <exception cref="ProcessLookupException">No such process (ESRCH).</exception>
+    /// <exception cref="UnauthorizedAccessException">Not allowed to move it (EACCES, EPERM); the message names cgroup.procs.</exception>
+    /// <exception cref="OsException">Any other error from the write.</exception>
+    /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
+    public void Add(int pid)
+    {
+        if (pid <= 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(pid),
+                pid,
+                string.Create(CultureInfo.InvariantCulture, $"A process id greater than 0 is needed; cgroup.procs reads 0 as \"the writing process\", which would put the caller itself in the container."));
+        }
+
+        _cgroup.Add(pid);
+    }
+
+    /// <summary>Moves a started process into the container; see <see cref="Add(int)"/>.</summary>
+    /// <param name="process">A started process.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="process"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    /// <exception cref="ProcessLookupException">The process has been reaped.</exception>
+    /// <exception cref="UnauthorizedAccessException">Not allowed to move it.</exception>
+    /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
+    public void Add(Process process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        Add(process.Id);
+    }
+
+    /// <summary>
+    /// Starts a process that is inside the container before it runs a single instruction of its
+    /// program, so that nothing it forks can be outside.
+    /// </summary>
+    /// <remarks>
+    /// <para>Linux: the process is started as <c>/bin/sh -c 'echo $$ &gt; "$1" || exit 126; shift; exec "$@"'</c>
+    /// with cgroup.procs, the file and the arguments: the shell moves itself into the cgroup, then
+    /// execs the program in the same process, so <see cref="Process.Id"/> is the program's pid.
+    /// .NET offers no hook between fork and exec, and clone3's CLONE_INTO_CGROUP is out of reach
+    /// of <see cref="Process.Start()"/>; the shell is the race-free way that needs no native code.</para>
+    /// <para>The program is found by the shell's exec (a search of PATH, like execvp): a missing
+    /// program makes the process exit with 127 and a message on its standard error, rather than
+    /// <see cref="Process.Start()"/> throwing. If the move fails, it exits with 126.</para>
+    /// <para><paramref name="startInfo"/> is changed for the duration of the call and restored before
+    /// it returns, so every other setting (environment, directory, redirection) applies as given;
+    /// do not share it with another thread meanwhile.</para>
+    /// </remarks>
+    /// <param name="startInfo">What to start; <see cref="ProcessStartInfo.UseShellExecute"/> must be false.</param>
+    /// <returns>The started process.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="startInfo"/> is null.</exception>
+    /// <exception cref="ArgumentException">UseShellExecute is true, or FileName is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
+    public Process Start(ProcessStartInfo startInfo)
+    {
+        ArgumentNullException.ThrowIfNull(startInfo);
+        return _cgroup.Start(startInfo);
+    }
+
+    /// <summary>The processes in the container now.</summary>
+    /// <returns>Their pids (on Linux, cgroup.procs).</returns>
+    /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
+    public IReadOnlyList<int> GetProcessIds() => _cgroup.ProcessIds();
+
+    /// <summary>
+    /// Kills every process in the container, and waits until it is empty. The container stays
+    /// usable afterwards.
+    /// </summary>
+    /// <remarks>
+    /// Linux: writes cgroup.kill, and the kernel sends SIGKILL to every member and to any child
+    /// forked meanwhile (before Linux 5.14: freezes the cgroup with cgroup.freeze and sends SIGKILL
+    /// to each member through a pidfd). This part runs on the calling thread, at raised priority
+    /// where that is allowed. Then the call waits, asynchronously, until cgroup.events says
+    /// "populated 0", woken by poll(2) on that file. Cancellation stops the waiting; a kill that
+    /// has been written is not undone.
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the waits.</param>
+    /// <returns>The processes killed and the time it took (<see cref="TreeKillResult.Rounds"/> is 0: nothing is walked).</returns>
+    /// <exception cref="TimeoutException">A member had not exited after 10 s.</exception>
+    /// <exception cref="UnauthorizedAccessException">The cgroup files cannot be written.</exception>
+    /// <exception cref="OsException">Any other system error, with the path.</exception>
+    /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
+    public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) => _cgroup.KillAsync(cancellationToken);
+
+    /// <summary>
+    /// Kills every process still in the container and removes it (on Linux, the cgroup directory).
+    /// </summary>
+    /// <exception cref="OsException">The cgroup could not be removed; the message names it.</exception>
+    public void Dispose() => _cgroup.Dispose();
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Runtime.Versioning;
+
+namespace OsKill;
+
+/// <summary>
+/// Kills a process and every one of its descendants, leaving none alive, even while the tree keeps
+/// forking during the kill.
+/// </summary>
+/// <remarks>
+/// <para>On Linux the tree is frozen first, then killed: the root and every descendant are
+/// stopped with SIGSTOP, walk round after walk round, until a round finds no new member while every
+/// member is stopped; then every member gets SIGKILL, and the call returns once each has exited.
+/// Every signal goes through a pidfd, so none can reach a process that reused a member's pid.</para>
+/// <para>A walk follows parent links, so it cannot find a descendant that left the tree before or
+/// during the call: a process whose parent exited is reparented to init (or the nearest subreaper),
+/// as happens after setsid and a double fork. To take down everything a program ever starts, start
+/// it in a <see cref="ProcessContainer"/>. See docs/tree-kill.md.</para>
+/// <para>On Windows the tree is walked by parent process id, with a handle held on every member so
+/// that no pid can be reused during the walk, and each member is ended with TerminateProcess.</para>
+/// </remarks>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("windows")]
+public static class ProcessTree
+{
+    /// <summary>
+    /// Kills the process <paramref name="rootPid"/> and all its descendants, and waits until each
+    /// has exited.
+    /// </summary>
+    /// <remarks>
+    /// <para>The pid is resolved once, at the start, to a pidfd; a caller that holds a pidfd already
+    /// should pass it (<see cref="KillAsync(SafePidfdHandle, CancellationToken)"/>), so that a pid
+    /// reused just before the call cannot be hit either.</para>
+    /// <para>Cancellation before the kill phase continues (SIGCONT) the members that were stopped
+    /// and throws <see cref="OperationCanceledException"/>; once SIGKILL has been sent, it only
+    /// stops the wait for the exits.</para>
+    /// <para>The freeze and the kill are synchronous system calls made on the calling thread before
+    /// the method first yields (at raised priority where that is allowed, see docs/tree-kill.md); they
+    /// take milliseconds for hundreds of processes. Only the wait for the exits is asynchronous.</para>
+    /// </remarks>
+    /// <param name="rootPid">The root of the tree: a process id greater than 0.</param>
+    /// <param name="cancellationToken">Cancels the call; see the remarks.</param>
+    /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors (pid 1 among them). Nothing is sent.</exception>
+    /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/> (ESRCH).</exception>
+    /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
+    /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
+    /// <exception cref="OsException">Any other system error, such as EMFILE when a pidfd cannot be opened.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux (5.3 and later, for pidfds) or Windows.</exception>
+    public static Task<TreeKillResult> KillAsync(int rootPid, CancellationToken cancellationToken = default)
+    {
+        if (rootPid <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rootPid), rootPid, WhyNotPositive(rootPid));
+        }
+
+        RequireSupported(rootPid);
+        if (OperatingSystem.IsLinux())
+        {
+            return Unix.LinuxProcessTree.KillAsync(rootPid, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
+        }
+
+        return KillThroughHandleAsync(rootPid, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops the process <paramref name="rootPid"/> and all its descendants politely, then by force:
+    /// see <see cref="ProcessHandle.StopTreeAsync"/>.
+    /// </summary>
+    /// <param name="rootPid">The root of the tree: a process id greater than 0.</param>
+    /// <param name="options">The steps; by default SIGTERM, 5 s, then SIGKILL (Windows: Ctrl+C, then TerminateProcess).</param>
+    /// <param name="cancellationToken">Cancels the call: nothing more is sent, and members stopped by a freeze are continued.</param>
+    /// <returns>What happened.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>.</exception>
+    /// <exception cref="PermissionDeniedException">The root or a member may not be signalled.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux or Windows.</exception>
+    public static Task<TreeStopResult> StopAsync(int rootPid, StopOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (rootPid <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rootPid), rootPid, WhyNotPositive(rootPid));
+        }
+
+        RequireSupported(rootPid);
+        return StopThroughHandleAsync(rootPid, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Kills the process that <paramref name="root"/> names and all its descendants, and waits
+    /// until each has exited. The root can never be a process that reused a pid.
+    /// </summary>
+    /// <remarks>
+    /// The caller keeps ownership of <paramref name="root"/>; it stays open. Otherwise as
+    /// <see cref="KillAsync(int, CancellationToken)"/>.
+    /// </remarks>
+    /// <param name="root">A pidfd for the root of the tree, from <see cref="Os.PidfdOpen"/>.</param>
+    /// <param name="cancellationToken">Cancels the call; see <see cref="KillAsync(int, CancellationToken)"/>.</param>
+    /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="root"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="root"/> is closed.</exception>
+    /// <exception cref="ArgumentException"><paramref name="root"/> is not a pidfd, or names the caller or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="ProcessLookupException">The root has exited and been reaped.</exception>
+    /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
+    /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
+    /// <exception cref="OsException">Any other system error.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    [SupportedOSPlatform("linux")]
+    public static Task<TreeKillResult> KillAsync(SafePidfdHandle root, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ObjectDisposedException.ThrowIf(root.IsClosed, root);
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException(
+                string.Create(CultureInfo.InvariantCulture, $"ProcessTree.KillAsync({root}): pidfds exist only on Linux (5.3 and later), not on {Platform.Name}."));
+        }
+
+        return Unix.LinuxProcessTree.KillAsync(root, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
+    }
+
+    /// <summary>Why a pid of 0 or below is refused, in words.</summary>
+    internal static string WhyNotPositive(int pid) => pid switch
+    {
+        0 => "A process tree needs a root process id greater than 0. To kill(2), pid 0 means the caller's own process group: " +
+             "an uninitialised pid would take down the caller and its group. Use Os.KillPg or Os.Kill(0, sig) if that is what you mean.",
+        -1 => "A process tree needs a root process id greater than 0. To kill(2), pid -1 means every process the caller may signal. " +
+              "Use Os.Kill(-1, sig) if that is what you mean.",
+        _ => string.Create(
+            CultureInfo.InvariantCulture,
+            $"A process tree needs a root process id greater than 0. To kill(2), pid {pid} means the process group {-(long)pid}; use Os.KillPg for a group."),
+    };
+
+    private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
+    {
+        using ProcessHandle root = ProcessHandle.Open(rootPid);
+        return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<TreeStopResult> StopThroughHandleAsync(int rootPid, StopOptions? options, CancellationToken cancellationToken)
+    {
+        using ProcessHandle root = ProcessHandle.Open(rootPid);
+        return await root.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void RequireSupported(int pid)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException(
+                string.Create(CultureInfo.InvariantCulture, $"ProcessTree({pid}): the tree kill and stop are implemented on Linux (5.3 and later, for pidfds) and Windows, not on {Platform.Name}."));
+        }
+    }
+}

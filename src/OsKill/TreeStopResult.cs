@@ -1,0 +1,35 @@
+namespace OsKill;
+
+/// <summary>
+/// What a tree stop did: <see cref="ProcessHandle.StopTreeAsync"/>, <see cref="ProcessTree.StopAsync(int, StopOptions?, CancellationToken)"/>
+/// or <see cref="ProcessExtensions.StopTreeAsync"/>.
+/// </summary>
+public sealed record TreeStopResult
+{
+    /// <summary>True when every member of the tree that was found has exited.</summary>
+    public required bool Exited { get; init; }
+
+    /// <summary>True when the root had exited, and no member was left, before the first step: nothing was sent.</summary>
+    public bool AlreadyExited { get; init; }
+
+    /// <summary>The index of the step after which every member had exited; null when nothing was sent or the steps ran out.</summary>
+    public int? StepIndex { get; init; }
+
+    /// <summary>The signal of that step (on Windows, the console event or exit code).</summary>
+    public int? Signal { get; init; }
+
+    /// <summary>The time from the start of the stop until the last member's exit was seen (or until the last step gave up).</summary>
+    public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>How many processes were found in the tree over all steps, the root included.</summary>
+    public int Members { get; init; }
+
+    /// <summary>How many members were still running when the forced step (SIGKILL; TerminateProcess on Windows) reached them: 0 when the polite steps were enough.</summary>
+    public int Killed { get; init; }
+
+    /// <summary>How many walk rounds all the freezes took together (see <see cref="TreeKillResult.Rounds"/>).</summary>
+    public int Rounds { get; init; }
+
+    /// <summary>How the root ended, where that can be known (see <see cref="ProcessHandle.ExitStatus"/>).</summary>
+    public ProcessExitStatus? ExitStatus { get; init; }
+}

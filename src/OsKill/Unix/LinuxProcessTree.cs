@@ -1,0 +1,917 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OsKill.Interop;
+
+namespace OsKill.Unix;
+
+/// <summary>
+/// How a process tree is killed on Linux: freeze first, then kill.
+/// </summary>
+/// <remarks>
+/// <para>1. Open a pidfd for the root and SIGSTOP it through the pidfd.</para>
+/// <para>2. Rounds: read the children of every member (/proc/PID/task/TID/children, or a scan of
+/// /proc/*/stat where the kernel lacks that file). For each new pid, open a pidfd first, then read
+/// its /proc/PID/stat and check that its parent is a live member (the pid may have been reused
+/// between the read of the children and the open), then SIGSTOP it through the pidfd; a success
+/// proves that the stat we read was of the process the pidfd names. New members are walked in the
+/// same round. Rounds follow each other until one finds nothing new; then the call waits until
+/// every member is really stopped ('T' in its stat), a zombie, or gone, since SIGSTOP takes effect
+/// asynchronously, and walks once more. A round that finds nothing new while every member is
+/// stopped ends the freeze: stopped processes cannot fork, so the set is closed.</para>
+/// <para>3. SIGKILL every member through its pidfd, and poll(2) all the pidfds until each is
+/// readable (the process has exited).</para>
+/// <para>Every signal goes through a pidfd, never a pid, so nothing is sent to a process that reused
+/// a member's pid. A member that exits by itself before it is stopped takes its children out of the
+/// tree (they are reparented to init or a subreaper); <see cref="TreeKillResult.ExitedDuringWalk"/>
+/// counts such members.</para>
+/// </remarks>
+internal sealed class LinuxProcessTree : IDisposable
+{
+    /// <summary>How long the members of one round may take to stop, after their SIGSTOP.</summary>
+    internal static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the killed members may take to exit.</summary>
+    internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
+
+    private const int ESRCH = 3;
+
+    private static readonly bool s_haveChildrenFiles = File.Exists("/proc/thread-self/children");
+
+    private readonly Dictionary<int, Member> _byPid = [];
+    private readonly List<Member> _members = [];
+    private readonly bool _scanProc;
+    private byte[] _buffer = new byte[4096];
+    private int _rounds;
+    private int _exitedDuringWalk;
+    private List<Member> _unstopped = [];
+    private List<Member> _killed = [];
+    private List<Exception> _errors = [];
+
+    private LinuxProcessTree(bool scanProc)
+    {
+        _scanProc = scanProc;
+    }
+
+    /// <summary>Whether the kernel has /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN); without it each round scans /proc.</summary>
+    internal static bool HaveChildrenFiles => s_haveChildrenFiles;
+
+    /// <summary>Kills the tree of <paramref name="rootPid"/>; opens the root's pidfd itself.</summary>
+    internal static async Task<TreeKillResult> KillAsync(int rootPid, bool scanProc, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        cancellationToken.ThrowIfCancellationRequested();
+        using var tree = new LinuxProcessTree(scanProc);
+        Task<List<Member>> exits;
+        using (PriorityBoost.Raise())
+        {
+            SafePidfdHandle root = Pidfd.Open(rootPid, 0);
+            exits = tree.FreezeAndKill(root, ownsRoot: true, rootPid, nameof(rootPid), cancellationToken);
+        }
+
+        return await tree.FinishAsync(exits, rootPid, started).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the tree whose root the caller holds a pidfd for; the caller keeps the pidfd.</summary>
+    internal static async Task<TreeKillResult> KillAsync(SafePidfdHandle root, bool scanProc, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        cancellationToken.ThrowIfCancellationRequested();
+        bool added = false;
+        try
+        {
+            root.DangerousAddRef(ref added);
+            using var tree = new LinuxProcessTree(scanProc);
+            Task<List<Member>> exits;
+            int rootPid;
+            using (PriorityBoost.Raise())
+            {
+                rootPid = PidOfPidfd(root);
+                exits = tree.FreezeAndKill(root, ownsRoot: false, rootPid, nameof(root), cancellationToken);
+            }
+
+            return await tree.FinishAsync(exits, rootPid, started).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (added)
+            {
+                root.DangerousRelease();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (Member m in _members)
+        {
+            if (m.OwnsPidfd)
+            {
+                m.Pidfd.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The pid that a pidfd names, from /proc/self/fdinfo ("Pid:" is −1 once the process has been reaped).</summary>
+    internal static int PidOfPidfd(SafePidfdHandle pidfd)
+    {
+        int fd = pidfd.FileDescriptor;
+        string path = "/proc/self/fdinfo/" + fd.ToString(CultureInfo.InvariantCulture);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException e)
+        {
+            throw new ArgumentException($"Cannot read {path} to find the process that {pidfd} names: {e.Message}", nameof(pidfd), e);
+        }
+
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.StartsWith("Pid:", StringComparison.Ordinal))
+            {
+                int pid = int.Parse(line.AsSpan(4).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                if (pid == -1)
+                {
+                    throw OsException.FromErrno(ESRCH, "pidfd", $"cannot kill the process tree of {pidfd}: the process has exited and been reaped", pidfd.Pid, null);
+                }
+
+                if (pid == 0)
+                {
+                    throw new ArgumentException($"{pidfd} names a process in another pid namespace, whose pid this process cannot see; its tree cannot be walked from here.", nameof(pidfd));
+                }
+
+                return pid;
+            }
+        }
+
+        throw new ArgumentException($"{pidfd} is not a pidfd: {path} has no \"Pid:\" line.", nameof(pidfd));
+    }
+
+    /// <summary>
+    /// Freezes and kills, synchronously, on the calling thread (raised in priority by the caller,
+    /// see <see cref="PriorityBoost"/>). Returns the wait for the exits of the killed members, which has
+    /// already completed when they all exited at once.
+    /// </summary>
+    private Task<List<Member>> FreezeAndKill(SafePidfdHandle rootPidfd, bool ownsRoot, int rootPid, string paramName, CancellationToken cancellationToken)
+    {
+        AddRoot(rootPidfd, ownsRoot, rootPid, paramName);
+        FreezeOrThaw(rootPid, cancellationToken);
+
+        // Never leave a tree stopped: with some member not stopped, everything found is killed
+        // all the same, and FinishAsync reports that the freeze was not confirmed.
+        _exitedDuringWalk = _members.Count(m => m.Exited);
+        _killed = KillAll(out _errors);
+        return WaitForExitAsync(_killed, ExitLimit, cancellationToken);
+    }
+
+    /// <summary>Makes the root the first member, after checking that its tree does not hold the caller.</summary>
+    private void AddRoot(SafePidfdHandle rootPidfd, bool ownsRoot, int rootPid, string paramName)
+    {
+        var root = new Member(rootPid, rootPidfd, ownsRoot);
+        Add(root);
+
+        // Never freeze ourselves: the tree of an ancestor holds us, and a stopped caller cannot
+        // finish the kill (pid 1 is every process's ancestor, so it is refused here too). Ancestors
+        // can only go away, never be added, so checking once before anything is sent is enough.
+        if (ProcFs.CallerAndAncestors().Contains(rootPid))
+        {
+            string who = rootPid == Environment.ProcessId ? "the calling process itself" : "an ancestor of the calling process";
+            throw new ArgumentException(
+                $"Refusing to kill or stop the process tree of pid {rootPid}: it is {who} (pid {Environment.ProcessId}), so the tree holds the caller, which would stop itself half-way.",
+                paramName);
+        }
+    }
+
+    /// <summary>
+    /// Freezes the tree (every live member found so far, and everything they forked), adding the
+    /// rounds to <see cref="_rounds"/> and leaving the members that did not stop in
+    /// <see cref="_unstopped"/>. On an error or cancellation, continues what it stopped and rethrows.
+    /// </summary>
+    private void FreezeOrThaw(int rootPid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _rounds += Freeze(out _unstopped, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            List<Exception> thawErrors = Thaw();
+            if (thawErrors.Count == 0)
+            {
+                throw;
+            }
+
+            thawErrors.Insert(0, e);
+            throw new AggregateException($"Freezing the process tree of pid {rootPid} failed, and so did continuing its stopped members.", thawErrors);
+        }
+    }
+
+    /// <summary>
+    /// Stops the tree of <paramref name="root"/> step by step: each step freezes the tree (every
+    /// member found so far, and everything they have forked since), sends the step's signal to every
+    /// member through its pidfd, continues them all (a stopped process cannot act on a polite
+    /// signal: systemd sends SIGCONT after its stop signal for the same reason), and waits until
+    /// every member has exited or the step's time is up. A SIGKILL step is a freeze and a kill, as in
+    /// <see cref="KillAsync(SafePidfdHandle, bool, CancellationToken)"/>. A member that was reparented
+    /// away during an earlier step is still held by its pidfd, so later steps still reach it and
+    /// what it forks.
+    /// </summary>
+    internal static async Task<TreeStopResult> StopAsync(SafePidfdHandle root, StopOptions options, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        cancellationToken.ThrowIfCancellationRequested();
+        bool added = false;
+        try
+        {
+            root.DangerousAddRef(ref added);
+            using var tree = new LinuxProcessTree(scanProc: !HaveChildrenFiles);
+            int rootPid = PidOfPidfd(root);
+            tree.AddRoot(root, ownsRoot: false, rootPid, nameof(root));
+            int killed = 0;
+            for (int i = 0; i < options.Steps.Count; i++)
+            {
+                StopStep step = options.Steps[i];
+                List<Member> reached;
+                List<Exception> errors;
+                using (PriorityBoost.Raise())
+                {
+                    tree.FreezeOrThaw(rootPid, cancellationToken);
+                    if (step.Signal == Signal.SIGKILL)
+                    {
+                        reached = tree.KillAll(out errors);
+                        killed += reached.Count;
+                    }
+                    else
+                    {
+                        reached = tree.SignalAll(step.Signal, out errors);
+                        errors.AddRange(tree.ContinueAll());
+                    }
+                }
+
+                if (tree._unstopped.Count > 0)
+                {
+                    errors.Insert(0, new TimeoutException(
+                        $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s for {OsException.SignalText(step.Signal)}: pid(s) {Pids(tree._unstopped)} did not stop " +
+                        "(uninterruptible sleep, or traced). The signal went to every member found, but children that those pids forked after the last walk may have been missed."));
+                }
+
+                if (errors.Count > 0)
+                {
+                    throw errors.Count == 1 ? errors[0] : new AggregateException($"Stopping the process tree of pid {rootPid} failed.", errors);
+                }
+
+                int members = tree._members.Count;
+                if (reached.Count == 0)
+                {
+                    // Nothing was alive to receive this step's signal: the previous step ended the tree.
+                    return Stopped(i == 0 ? null : i - 1, options, clock, members, killed, tree._rounds);
+                }
+
+                List<Member> left = await WaitForExitAsync(reached, step.Timeout, cancellationToken).ConfigureAwait(false);
+                if (left.Count == 0)
+                {
+                    return Stopped(i, options, clock, members, killed, tree._rounds);
+                }
+            }
+
+            return new TreeStopResult
+            {
+                Exited = false,
+                Elapsed = clock.Elapsed,
+                Members = tree._members.Count,
+                Killed = killed,
+                Rounds = tree._rounds,
+            };
+        }
+        finally
+        {
+            if (added)
+            {
+                root.DangerousRelease();
+            }
+        }
+    }
+
+    private static TreeStopResult Stopped(int? step, StopOptions options, Stopwatch clock, int members, int killed, int rounds) => new()
+    {
+        Exited = true,
+        AlreadyExited = step is null,
+        StepIndex = step,
+        Signal = step is int s ? options.Steps[s].Signal : null,
+        Elapsed = clock.Elapsed,
+        Members = members,
+        Killed = killed,
+        Rounds = rounds,
+    };
+
+    /// <summary>Sends <paramref name="sig"/> to every live member through its pidfd. Returns those it reached.</summary>
+    private List<Member> SignalAll(int sig, out List<Exception> errors)
+    {
+        errors = [];
+        var reached = new List<Member>(_members.Count);
+        foreach (Member m in _members)
+        {
+            if (m.Gone || m.Exited)
+            {
+                continue;
+            }
+
+            int errno = Send(m, sig);
+            if (errno == 0)
+            {
+                reached.Add(m);
+            }
+            else if (errno == ESRCH)
+            {
+                MarkGone(m);
+            }
+            else
+            {
+                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(sig, m.Describe()) + " while stopping its process tree", m.Pid, sig));
+            }
+        }
+
+        return reached;
+    }
+
+    /// <summary>
+    /// SIGCONT to every live member, including those that were stopped before the call: a stopped
+    /// process cannot act on the polite signal it was just sent. Returns the errors (ESRCH is not one).
+    /// </summary>
+    private List<Exception> ContinueAll()
+    {
+        var errors = new List<Exception>();
+        foreach (Member m in _members)
+        {
+            if (m.Gone || m.Exited)
+            {
+                continue;
+            }
+
+            int errno = Send(m, Signal.SIGCONT);
+            if (errno == 0)
+            {
+                m.Stopped = false;
+                m.StoppedByUs = false;
+            }
+            else if (errno == ESRCH)
+            {
+                MarkGone(m);
+            }
+            else
+            {
+                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + " to let it act on the stop signal", m.Pid, Signal.SIGCONT));
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Waits for the exits, then reports: the result, or every error, the freeze timeout first.</summary>
+    private async Task<TreeKillResult> FinishAsync(Task<List<Member>> exits, int rootPid, Stopwatch started)
+    {
+        List<Member> left = await exits.ConfigureAwait(false);
+        if (_unstopped.Count > 0)
+        {
+            string still = left.Count == 0 ? string.Empty : $" Still running after {ExitLimit.TotalSeconds:0} s: {Pids(left)}.";
+            _errors.Insert(0, new TimeoutException(
+                $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s: pid(s) {Pids(_unstopped)} did not stop " +
+                $"(uninterruptible sleep, or traced). All {_killed.Count} member(s) found were killed, but children that those pids forked after the last walk may have survived.{still}"));
+        }
+        else if (left.Count > 0)
+        {
+            _errors.Add(new TimeoutException(
+                $"SIGKILL reached all {_killed.Count} member(s) of the process tree of pid {rootPid}, but {left.Count} had not exited after {ExitLimit.TotalSeconds:0} s " +
+                $"(a process in uninterruptible sleep dies when it wakes): {Pids(left)}."));
+        }
+
+        if (_errors.Count > 0)
+        {
+            throw _errors.Count == 1 ? _errors[0] : new AggregateException($"Killing the process tree of pid {rootPid} failed.", _errors);
+        }
+
+        return new TreeKillResult(_killed.ConvertAll(m => m.Pid), _rounds, _exitedDuringWalk, started.Elapsed);
+    }
+
+    /// <summary>Stops the whole tree. Returns the number of rounds, and the members that did not stop within <see cref="StopLimit"/> (empty on success).</summary>
+    private int Freeze(out List<Member> unstopped, CancellationToken cancellationToken)
+    {
+        // The root on the first freeze; on a later one (a stop that escalates) every member that was
+        // continued after the previous step's signal.
+        foreach (Member m in _members.Where(m => !m.Gone && !m.Exited && !m.Stopped).ToList())
+        {
+            if (ReadStat(m, out ProcFs.Stat stat) == 0)
+            {
+                Stop(m, stat);
+            }
+            else
+            {
+                MarkGone(m);
+            }
+        }
+
+        int rounds = 0;
+        while (true)
+        {
+            // Walk until a walk finds nothing new. Members are not waited for in between: SIGSTOP
+            // has been sent to each, and a walk of a member that has not stopped yet sees what it
+            // has forked so far; the next walk sees the rest.
+            int added;
+            do
+            {
+                rounds++;
+                added = Walk();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            while (added > 0);
+
+            unstopped = WaitUntilStopped(cancellationToken);
+            if (unstopped.Count > 0)
+            {
+                return rounds;
+            }
+
+            // Every member is now stopped, a zombie or gone, and so cannot fork: a walk that finds
+            // nothing new proves that the tree is closed.
+            rounds++;
+            if (Walk() == 0)
+            {
+                return rounds;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One round: reads the children of every live member, breadth first, admitting and stopping
+    /// new ones and walking them too. Returns how many members were added.
+    /// </summary>
+    private int Walk()
+    {
+        Dictionary<int, List<int>>? scan = _scanProc ? ScanProc() : null;
+        var queue = new Queue<Member>(_members.Where(m => !m.Gone && !m.Exited));
+        var children = new List<int>();
+        int added = 0;
+        while (queue.Count > 0)
+        {
+            Member parent = queue.Dequeue();
+            children.Clear();
+            if (scan is not null)
+            {
+                if (scan.TryGetValue(parent.Pid, out List<int>? list))
+                {
+                    children.AddRange(list);
+                }
+            }
+            else if (!ReadChildren(parent, children))
+            {
+                continue;
+            }
+
+            // The list is the member's only if the member still held its pid after we read it.
+            if (Probe(parent) != 0)
+            {
+                MarkGone(parent);
+                continue;
+            }
+
+            foreach (int pid in children)
+            {
+                if (_byPid.TryGetValue(pid, out Member? known) && !known.Gone)
+                {
+                    if (Probe(known) == 0)
+                    {
+                        continue;
+                    }
+
+                    // The member was reaped and its pid reused by this child.
+                    MarkGone(known);
+                }
+
+                Member? child = Admit(pid);
+                if (child is not null)
+                {
+                    added++;
+                    queue.Enqueue(child);
+                }
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// Opens a pidfd for a pid just read from a member's children, checks that it is still the
+    /// child of a live member, and stops it. Returns null when it is not (or no longer) a member.
+    /// </summary>
+    private Member? Admit(int pid)
+    {
+        int fd = Libc.PidfdOpen(pid, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == ESRCH)
+            {
+                return null; // exited and reaped since its parent listed it
+            }
+
+            throw OsException.FromErrno(errno, "pidfd_open", $"cannot open a pidfd for pid {pid}, a child found while freezing the process tree", pid, null);
+        }
+
+        var member = new Member(pid, new SafePidfdHandle(fd, pid), owns: true);
+        int error = ReadStat(member, out ProcFs.Stat stat);
+        if (error != 0
+            || !_byPid.TryGetValue(stat.ParentPid, out Member? parent)
+            || parent.Gone
+            || Probe(parent) != 0)
+        {
+            // Gone, or its parent is no longer a live member: the pid was reused by a process
+            // outside the tree, or the child was reparented away when its parent exited.
+            member.Pidfd.Dispose();
+            return null;
+        }
+
+        if (_byPid.TryGetValue(pid, out Member? old))
+        {
+            _members.Remove(old);
+            if (old.OwnsPidfd)
+            {
+                old.Pidfd.Dispose();
+            }
+        }
+
+        Add(member);
+        Stop(member, stat);
+        return member;
+    }
+
+    /// <summary>SIGSTOP through the pidfd; a success also proves that <paramref name="stat"/> (read after the open) was this process's.</summary>
+    private static void Stop(Member member, in ProcFs.Stat stat)
+    {
+        member.Threads = Math.Max(1, stat.Threads);
+        if (IsExited(stat.State) && stat.Threads <= 1)
+        {
+            member.Exited = true;
+            member.Stopped = true;
+            return;
+        }
+
+        int errno = Send(member, Signal.SIGSTOP);
+        if (errno == ESRCH)
+        {
+            MarkGone(member);
+            return;
+        }
+
+        if (errno != 0)
+        {
+            throw OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGSTOP, member.Describe()) + " while freezing its process tree", member.Pid, Signal.SIGSTOP);
+        }
+
+        // A process that was stopped before we came is left stopped if the kill is abandoned.
+        member.StoppedByUs = !IsStopped(stat.State);
+    }
+
+    /// <summary>
+    /// Spins (yielding the CPU) until every member is stopped, a zombie or gone, bounded by
+    /// <see cref="StopLimit"/>. Returns the members that had not stopped by then: empty on success.
+    /// </summary>
+    private List<Member> WaitUntilStopped(CancellationToken cancellationToken)
+    {
+        var pending = _members.Where(m => !m.Stopped && !m.Gone).ToList();
+        long deadline = FdWait.Deadline(StopLimit);
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            int kept = 0;
+            for (int i = 0; i < pending.Count; i++)
+            {
+                if (!CheckStopped(pending[i]))
+                {
+                    pending[kept++] = pending[i];
+                }
+            }
+
+            pending.RemoveRange(kept, pending.Count - kept);
+            if (pending.Count == 0 || Stopwatch.GetTimestamp() > deadline)
+            {
+                return pending;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // SIGSTOP takes effect when the process next runs; give it the CPU.
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>Reads the member's state; true once it is stopped, a zombie or gone.</summary>
+    private bool CheckStopped(Member m)
+    {
+        int read = ReadStat(m, out ProcFs.Stat stat);
+
+        // The stat is this member's only if the member still held its pid after we read it.
+        if (Probe(m) == ESRCH)
+        {
+            MarkGone(m);
+            return true;
+        }
+
+        if (read != 0)
+        {
+            return false;
+        }
+
+        m.Threads = Math.Max(1, stat.Threads);
+        bool quiet;
+        if (stat.Threads <= 1)
+        {
+            quiet = IsStopped(stat.State) || IsExited(stat.State) || (stat.State == 'D' && InVforkWait(m.Pid, m.Pid));
+            if (IsExited(stat.State))
+            {
+                m.Exited = true;
+            }
+        }
+        else
+        {
+            quiet = AllTasksQuiet(m);
+        }
+
+        m.Stopped = quiet;
+        return quiet;
+    }
+
+    private bool AllTasksQuiet(Member m)
+    {
+        foreach (int tid in Tasks(m))
+        {
+            string path = $"/proc/{m.Pid}/task/{tid}/stat";
+            if (ProcFs.ReadStat(path, ref _buffer, out ProcFs.Stat stat) != 0)
+            {
+                continue; // the thread has gone
+            }
+
+            if (!IsStopped(stat.State) && !IsExited(stat.State) && !(stat.State == 'D' && InVforkWait(m.Pid, tid)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A parent in vfork waits in uninterruptible sleep until its child execs or exits, and cannot
+    /// run (or fork) before then; its child is a member. The wait shows as kernel_clone (or
+    /// wait_for_vfork_done) in /proc/PID/task/TID/wchan.
+    /// </summary>
+    private bool InVforkWait(int pid, int tid)
+    {
+        int n = ProcFs.Read($"/proc/{pid}/task/{tid}/wchan", ref _buffer);
+        if (n <= 0)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> wchan = _buffer.AsSpan(0, n).TrimEnd((byte)'\n');
+        return wchan.SequenceEqual("kernel_clone"u8) || wchan.SequenceEqual("wait_for_vfork_done"u8) || wchan.SequenceEqual("_do_fork"u8);
+    }
+
+    /// <summary>SIGKILL to every member that is not known to have exited. Returns those it reached.</summary>
+    private List<Member> KillAll(out List<Exception> errors)
+    {
+        errors = [];
+        var killed = new List<Member>(_members.Count);
+        foreach (Member m in _members)
+        {
+            if (m.Gone || m.Exited)
+            {
+                continue;
+            }
+
+            int errno = Send(m, Signal.SIGKILL);
+            if (errno == 0)
+            {
+                killed.Add(m);
+            }
+            else if (errno == ESRCH)
+            {
+                MarkGone(m);
+            }
+            else
+            {
+                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGKILL, m.Describe()) + " while killing its process tree", m.Pid, Signal.SIGKILL));
+            }
+        }
+
+        return killed;
+    }
+
+    /// <summary>
+    /// Waits until the pidfd of every killed member is readable (the process has exited). A first
+    /// poll that does not block usually finds them all gone; only otherwise does a pool thread wait
+    /// in poll(2), bounded by <see cref="ExitLimit"/>. Returns those still running at the limit.
+    /// </summary>
+    private static async Task<List<Member>> WaitForExitAsync(List<Member> killed, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        List<Member> pending = WaitForExit(killed, Stopwatch.GetTimestamp(), cancellationToken);
+        if (pending.Count == 0 || limit == TimeSpan.Zero)
+        {
+            return pending;
+        }
+
+        long deadline = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : FdWait.Deadline(limit);
+        return await Task.Run(() => WaitForExit(pending, deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static List<Member> WaitForExit(List<Member> killed, long deadline, CancellationToken cancellationToken)
+    {
+        var fds = new List<int>(killed.Count);
+        var refs = new List<Member>(killed.Count);
+        try
+        {
+            foreach (Member m in killed)
+            {
+                bool added = false;
+                m.Pidfd.DangerousAddRef(ref added);
+                refs.Add(m);
+                fds.Add(m.Pidfd.FileDescriptor);
+            }
+
+            using var wait = new FdWait(cancellationToken);
+            List<int> pending = wait.WaitAll(fds, Libc.POLLIN, deadline);
+            return pending.ConvertAll(i => killed[i]);
+        }
+        finally
+        {
+            foreach (Member m in refs)
+            {
+                m.Pidfd.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>SIGCONT to every member we stopped, after a failed or cancelled freeze. Returns the errors (ESRCH is not one).</summary>
+    private List<Exception> Thaw()
+    {
+        var errors = new List<Exception>();
+        foreach (Member m in _members)
+        {
+            if (!m.StoppedByUs || m.Gone)
+            {
+                continue;
+            }
+
+            int errno = Send(m, Signal.SIGCONT);
+            if (errno != 0 && errno != ESRCH)
+            {
+                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + " to continue it after the tree kill failed", m.Pid, Signal.SIGCONT));
+            }
+        }
+
+        return errors;
+    }
+
+    private bool ReadChildren(Member m, List<int> into)
+    {
+        if (m.Threads <= 1)
+        {
+            int n = ProcFs.Read($"/proc/{m.Pid}/task/{m.Pid}/children", ref _buffer);
+            if (n < 0)
+            {
+                return false;
+            }
+
+            ProcFs.ParseNumbers(_buffer.AsSpan(0, n), into);
+            return true;
+        }
+
+        bool any = false;
+        foreach (int tid in Tasks(m))
+        {
+            int n = ProcFs.Read($"/proc/{m.Pid}/task/{tid}/children", ref _buffer);
+            if (n >= 0)
+            {
+                any = true;
+                ProcFs.ParseNumbers(_buffer.AsSpan(0, n), into);
+            }
+        }
+
+        return any;
+    }
+
+    private static List<int> Tasks(Member m)
+    {
+        var tids = new List<int>();
+        try
+        {
+            foreach (string dir in Directory.EnumerateDirectories($"/proc/{m.Pid}/task"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int tid))
+                {
+                    tids.Add(tid);
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        return tids;
+    }
+
+    /// <summary>The parent→children map of every process, from /proc/*/stat: the walk where the kernel has no children files.</summary>
+    private Dictionary<int, List<int>> ScanProc()
+    {
+        var map = new Dictionary<int, List<int>>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+
+            if (ProcFs.ReadStat(dir + "/stat", ref _buffer, out ProcFs.Stat stat) != 0)
+            {
+                continue;
+            }
+
+            if (!map.TryGetValue(stat.ParentPid, out List<int>? list))
+            {
+                map[stat.ParentPid] = list = [];
+            }
+
+            list.Add(pid);
+        }
+
+        return map;
+    }
+
+    private int ReadStat(Member m, out ProcFs.Stat stat) =>
+        ProcFs.ReadStat("/proc/" + m.Pid.ToString(CultureInfo.InvariantCulture) + "/stat", ref _buffer, out stat);
+
+    /// <summary>Signal 0 through the pidfd: 0 while the process holds its pid (alive or a zombie), ESRCH once it has been reaped.</summary>
+    private static int Probe(Member m) =>
+        Libc.PidfdSendSignal(m.Pidfd.FileDescriptor, 0, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    private static int Send(Member m, int sig)
+    {
+        int fd = m.Pidfd.FileDescriptor;
+        int errno = Libc.PidfdSendSignal(fd, sig, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        OsKillEventSource.Log.PidfdSendSignal(fd, m.Pid, sig, errno);
+        return errno;
+    }
+
+    private static void MarkGone(Member m)
+    {
+        m.Gone = true;
+        m.Exited = true;
+        m.Stopped = true;
+    }
+
+    private void Add(Member m)
+    {
+        _byPid[m.Pid] = m;
+        _members.Add(m);
+    }
+
+    private static bool IsStopped(char state) => state is 'T' or 't';
+
+    private static bool IsExited(char state) => state is 'Z' or 'X' or 'x';
+
+    private static string Pids(List<Member> members) =>
+        string.Join(", ", members.Take(20).Select(m => m.Pid.ToString(CultureInfo.InvariantCulture))) + (members.Count > 20 ? $" and {members.Count - 20} more" : string.Empty);
+
+    private sealed class Member
+    {
+        internal Member(int pid, SafePidfdHandle pidfd, bool owns)
+        {
+            Pid = pid;
+            Pidfd = pidfd;
+            OwnsPidfd = owns;
+        }
+
+        internal int Pid { get; }
+
+        internal SafePidfdHandle Pidfd { get; }
+
+        internal bool OwnsPidfd { get; }
+
+        internal int Threads { get; set; } = 1;
+
+        /// <summary>Stopped, in vfork wait, exited or gone: it can fork no more.</summary>
+        internal bool Stopped { get; set; }
+
+        /// <summary>We stopped it (it was running before): continue it if the kill is abandoned.</summary>
+        internal bool StoppedByUs { get; set; }
+
+        /// <summary>Seen as a zombie, or reaped, before the kill.</summary>
+        internal bool Exited { get; set; }
+
+        /// <summary>Reaped: the pidfd names no process any more, and the pid may belong to someone else.</summary>
+        internal bool Gone { get; set; }
+
+        internal string Describe() => $"pidfd {Pidfd.FileDescriptor.ToString(CultureInfo.InvariantCulture)} (pid {Pid.ToString(CultureInfo.InvariantCulture)})";
+    }
+}

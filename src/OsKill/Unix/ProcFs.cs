@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OsKill.Interop;
+
+namespace OsKill.Unix;
+
+/// <summary>
+/// Small, allocation-light reads of /proc and cgroup files through open/pread/close, so that a
+/// vanished process is an errno (ENOENT, ESRCH) rather than an exception: in a tree that is being
+/// frozen and killed, processes vanish all the time and that is not an error.
+/// </summary>
+internal static class ProcFs
+{
+    internal const int ENOENT = 2;
+
+    /// <summary>What /proc/PID/stat says about a process (or a task, for /proc/PID/task/TID/stat).</summary>
+    internal readonly record struct Stat(char State, int ParentPid, int Threads, ulong StartTime);
+
+    /// <summary>
+    /// Reads the whole file into <paramref name="buffer"/>, growing it as needed. Returns the
+    /// length, or −errno when the file cannot be opened or read (−ENOENT once the process is gone).
+    /// </summary>
+    internal static unsafe int Read(string path, ref byte[] buffer)
+    {
+        int fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC_Linux);
+        if (fd < 0)
+        {
+            return -Marshal.GetLastPInvokeError();
+        }
+
+        try
+        {
+            int total = 0;
+            while (true)
+            {
+                if (total == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+
+                nint n;
+                fixed (byte* p = buffer)
+                {
+                    n = Libc.Pread(fd, p + total, (nuint)(buffer.Length - total), total);
+                }
+
+                if (n < 0)
+                {
+                    return -Marshal.GetLastPInvokeError();
+                }
+
+                if (n == 0)
+                {
+                    return total;
+                }
+
+                total += (int)n;
+            }
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    /// <summary>Parses /proc/PID/stat. The command name is in parentheses and may hold anything, so fields are counted from the last ')'.</summary>
+    internal static bool TryParseStat(ReadOnlySpan<byte> text, out Stat stat)
+    {
+        stat = default;
+        int close = text.LastIndexOf((byte)')');
+        if (close < 0 || close + 2 >= text.Length)
+        {
+            return false;
+        }
+
+        // Fields after ") ": 3 state, 4 ppid, 5 pgrp, ... 20 num_threads, 21 itrealvalue, 22 starttime.
+        ReadOnlySpan<byte> rest = text[(close + 2)..];
+        char state = (char)rest[0];
+        int field = 3;
+        int ppid = 0, threads = 0;
+        ulong start = 0;
+        int i = 1;
+        while (i < rest.Length && field < 22)
+        {
+            // Skip the space, then read one field.
+            i++;
+            field++;
+            int begin = i;
+            while (i < rest.Length && rest[i] != (byte)' ' && rest[i] != (byte)'\n')
+            {
+                i++;
+            }
+
+            ReadOnlySpan<byte> value = rest[begin..i];
+            switch (field)
+            {
+                case 4:
+                    ppid = (int)ParseLong(value);
+                    break;
+                case 20:
+                    threads = (int)ParseLong(value);
+                    break;
+                case 22:
+                    start = (ulong)ParseLong(value);
+                    break;
+            }
+        }
+
+        if (field < 22)
+        {
+            return false;
+        }
+
+        stat = new Stat(state, ppid, threads, start);
+        return true;
+    }
+
+    /// <summary>Reads and parses /proc/PID/stat (or any stat path). Returns −errno, or 0 with the result.</summary>
+    internal static int ReadStat(string path, ref byte[] buffer, out Stat stat)
+    {
+        int n = Read(path, ref buffer);
+        if (n < 0)
+        {
+            stat = default;
+            return n;
+        }
+
+        if (!TryParseStat(buffer.AsSpan(0, n), out stat))
+        {
+            // An empty read: the task went away while we read it.
+            return -ENOENT;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Appends the decimal numbers in a space- or newline-separated list (a children file, cgroup.procs).</summary>
+    internal static void ParseNumbers(ReadOnlySpan<byte> text, List<int> into)
+    {
+        int i = 0;
+        while (i < text.Length)
+        {
+            while (i < text.Length && (text[i] < (byte)'0' || text[i] > (byte)'9'))
+            {
+                i++;
+            }
+
+            int begin = i;
+            while (i < text.Length && text[i] >= (byte)'0' && text[i] <= (byte)'9')
+            {
+                i++;
+            }
+
+            if (i > begin)
+            {
+                into.Add((int)ParseLong(text[begin..i]));
+            }
+        }
+    }
+
+    /// <summary>Our own ancestors, us included, from /proc/PID/stat's ppid up to 0 (pid 1 is always among them).</summary>
+    internal static HashSet<int> CallerAndAncestors()
+    {
+        var result = new HashSet<int>();
+        byte[] buffer = new byte[512];
+        int pid = Environment.ProcessId;
+        while (pid > 0 && result.Add(pid))
+        {
+            if (ReadStat("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat", ref buffer, out Stat stat) < 0)
+            {
+                break;
+            }
+
+            pid = stat.ParentPid;
+        }
+
+        return result;
+    }
+
+    private static long ParseLong(ReadOnlySpan<byte> digits)
+    {
+        long value = 0;
+        bool negative = digits.Length > 0 && digits[0] == (byte)'-';
+        foreach (byte b in negative ? digits[1..] : digits)
+        {
+            value = (value * 10) + (b - (byte)'0');
+        }
+
+        return negative ? -value : value;
+    }
+}
