@@ -132,14 +132,17 @@ internal sealed partial class Report(Results results, List<string> charts, strin
             }
         }
 
-        if (results.Latency?.Grandchildren.FirstOrDefault(g => g.Method.StartsWith(OurTree, StringComparison.Ordinal)) is { } ours)
+        List<GrandchildRow> treeStops = results.Latency?.Grandchildren
+            .Where(g => g.Method.Contains("StopTreeAsync", StringComparison.Ordinal) || g.Method.StartsWith(OurTree, StringComparison.Ordinal)).ToList() ?? [];
+        foreach (GrandchildRow ours in treeStops)
         {
             int worst = ours.LeftAlive.Count == 0 ? -1 : ours.LeftAlive.Max();
-            Line($"| Stopping a tree leaves zero grandchildren (`{ours.Method}`) | left alive per run: {string.Join(", ", ours.LeftAlive)} | {Verdict(worst == 0, worst < 0 ? "no run completed" : $"{worst} left in the worst run")} |");
+            Line($"| Stopping a tree leaves zero grandchildren: `{ours.Method}` | left alive per run: {string.Join(", ", ours.LeftAlive)} | {Verdict(worst == 0, worst < 0 ? "no run completed" : $"{worst} left in the worst run")} |");
         }
-        else
+
+        if (treeStops.Count == 0)
         {
-            Line($"| Stopping a tree leaves zero grandchildren | not measured: this build has no `{OurTree}` | – |");
+            Line("| Stopping a tree leaves zero grandchildren | not measured in this run | – |");
         }
 
         List<TreeCase> oursTree = results.Tree?.Cases.Where(c => c.Method == OurTree).ToList() ?? [];

@@ -244,10 +244,9 @@ async Task<List<GrandchildRow>> GrandchildrenAsync(int reps)
         ("Process.Kill(entireProcessTree: true)", (p, _, _) => { p!.Kill(entireProcessTree: true); return p.WaitForExitAsync(); }, false),
         ("CliWrap graceful cancellation (SIGINT)", (_, graceful, _) => { graceful!.Cancel(); return Task.CompletedTask; }, true),
         ("CliWrap forceful cancellation", (_, _, forceful) => { forceful!.Cancel(); return Task.CompletedTask; }, true),
-        ("Process.StopAsync() (OsKill, SIGTERM then SIGKILL)", (p, _, _) => p!.StopAsync(), false),
-#if OSKILL_PROCESS_TREE
+        ("Process.StopAsync() (OsKill: the child alone)", (p, _, _) => p!.StopAsync(), false),
+        ("Process.StopTreeAsync() (OsKill)", (p, _, _) => p!.StopTreeAsync(), false),
         ("ProcessTree.KillAsync(pid) (OsKill)", (p, _, _) => ProcessTree.KillAsync(p!.Id), false),
-#endif
     };
 
     var rows = new List<GrandchildRow>();

@@ -31,12 +31,16 @@ int leafMs = opts.Int("--leaf-ms", 2000);
 int napMs = opts.Int("--nap-ms", 100);
 string treeNode = opts.Helper("tree_node");
 
-var methods = new List<string>();
-#if OSKILL_PROCESS_TREE
-methods.Add("ProcessTree.KillAsync");
-#else
-Console.WriteLine("# ProcessTree.KillAsync is not in this build of the library: only Process.Kill(true) is measured");
-#endif
+var methods = new List<string> { "ProcessTree.KillAsync" };
+if (ProcessContainer.IsSupported && !opts.Has("--no-container"))
+{
+    methods.Add("ProcessContainer.KillAsync");
+}
+else
+{
+    Console.WriteLine("# ProcessContainer is not supported here (no writable cgroup v2): not measured");
+}
+
 methods.Add("Process.Kill(entireProcessTree: true)");
 
 Console.WriteLine($"# tree kill: sizes {string.Join(",", sizes)}, kinds {string.Join(",", kinds)}, {reps} runs (Process.Kill(true): {dotnetReps}, {dotnetRepsLarge} at 1000, up to size {dotnetMaxSize}, cap {capSeconds} s)");
@@ -83,11 +87,13 @@ async Task<TreeRun> RunOnceAsync(string method, string kind, int size, bool warm
 {
     bool dotnet = method.StartsWith("Process.", StringComparison.Ordinal);
     int lifetime = (int)Math.Min(600, 60 + (dotnet ? capSeconds : 0));
-    using Process root = Process.Start(new ProcessStartInfo(treeNode)
+    var psi = new ProcessStartInfo(treeNode)
     {
         ArgumentList = { kind, Str(size), Str(lifetime), Str(leafMs), Str(napMs) },
         UseShellExecute = false,
-    })!;
+    };
+    using ProcessContainer? container = method == "ProcessContainer.KillAsync" ? new ProcessContainer() : null;
+    using Process root = container is null ? Process.Start(psi)! : container.Start(psi);
     int sid = root.Id;
     try
     {
@@ -98,11 +104,9 @@ async Task<TreeRun> RunOnceAsync(string method, string kind, int size, bool warm
         var sw = Stopwatch.StartNew();
         if (!dotnet)
         {
-#if OSKILL_PROCESS_TREE
-            TreeKillResult result = await ProcessTree.KillAsync(sid);
+            TreeKillResult result = container is null ? await ProcessTree.KillAsync(sid) : await container.KillAsync();
             killed = result.KilledCount;
-            rounds = result.Rounds;
-#endif
+            rounds = container is null ? result.Rounds : null;
         }
         else
         {
