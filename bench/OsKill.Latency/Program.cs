@@ -22,7 +22,7 @@ using OsKill.Bench;
 // method; how many processes carrying the run's marker in their environment are alive 200 ms later.
 var opts = new Args(args);
 string mode = opts.Get("--mode", "full");
-int runs = opts.Int("--runs", mode switch { "smoke" => 3, "quick" => 30, _ => 300 });
+int runs = opts.Int("--runs", mode switch { "smoke" => 3, "quick" => 20, _ => 300 });
 int warmup = opts.Int("--warmup", mode == "smoke" ? 1 : 5);
 int treeRuns = opts.Int("--tree-runs", mode == "full" ? 3 : 1);
 string stampChild = opts.Helper("exit_stamp");
@@ -293,7 +293,7 @@ static async Task<(int Left, double Ms)> StopBashTreeAsync(string marker, Func<P
             .WithEnvironmentVariables(e => e.Set("OSKILL_BENCH_MARK", marker))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(forceful.Token, graceful.Token);
-        await WaitForMarkedAsync(marker, 2);
+        await WaitForMarkedAsync(marker, 2, null);
         t0 = Stopwatch.GetTimestamp();
         await stop(null, graceful, forceful);
 
@@ -312,7 +312,7 @@ static async Task<(int Left, double Ms)> StopBashTreeAsync(string marker, Func<P
         var psi = new ProcessStartInfo("bash") { ArgumentList = { "-c", Script }, UseShellExecute = false };
         psi.Environment["OSKILL_BENCH_MARK"] = marker;
         using Process p = Process.Start(psi)!;
-        await WaitForMarkedAsync(marker, 2);
+        await WaitForMarkedAsync(marker, 2, p);
         t0 = Stopwatch.GetTimestamp();
         await stop(p, null, null);
         await p.WaitForExitAsync();
@@ -323,14 +323,16 @@ static async Task<(int Left, double Ms)> StopBashTreeAsync(string marker, Func<P
     return (ProcScan.WithEnvironment("OSKILL_BENCH_MARK", marker).Count(s => s.IsAlive), ms);
 }
 
-static async Task WaitForMarkedAsync(string marker, int count)
+static async Task WaitForMarkedAsync(string marker, int count, Process? bash)
 {
     var sw = Stopwatch.StartNew();
-    while (ProcScan.WithEnvironment("OSKILL_BENCH_MARK", marker).Count(s => s.IsAlive) < count)
+    List<ProcScan.Seen> seen;
+    while ((seen = ProcScan.WithEnvironment("OSKILL_BENCH_MARK", marker)).Count(s => s.IsAlive) < count)
     {
         if (sw.Elapsed > TimeSpan.FromSeconds(15))
         {
-            throw new TimeoutException($"the bash tree {marker} did not start {count} processes within 15 s");
+            string state = bash is null ? "" : bash.HasExited ? $"; bash {bash.Id} exited ({bash.ExitCode})" : $"; bash {bash.Id} runs";
+            throw new TimeoutException($"the bash tree {marker} did not start {count} processes within 15 s: seen {string.Join(" ", seen.Select(s => $"{s.Pid}:{s.State}"))}{state}");
         }
 
         await Task.Delay(5);

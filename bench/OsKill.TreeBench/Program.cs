@@ -7,7 +7,8 @@ using OsKill.Bench;
 [assembly: SupportedOSPlatform("linux")]
 
 // bench/OsKill.TreeBench [--mode full|quick|smoke] [--sizes 10,100,1000] [--kinds static,forking]
-//     [--reps N] [--dotnet-reps N] [--dotnet-reps-large N] [--dotnet-max-size N] [--cap SECONDS]
+//     [--reps N] [--dotnet-reps N] [--dotnet-reps-large N] [--dotnet-max-size N] [--container-max-size N]
+//     [--no-container] [--cap SECONDS]
 //     [--settle MS] [--leaf-ms MS] [--nap-ms MS] [--artifacts DIR]
 //
 // Each run starts artifacts/bench/bin/tree_node (bench/native/tree_node.c: a session of its own,
@@ -25,7 +26,8 @@ int reps = opts.Int("--reps", mode == "full" ? 5 : 1);
 int dotnetReps = opts.Int("--dotnet-reps", mode == "full" ? 3 : 1);
 int dotnetRepsLarge = opts.Int("--dotnet-reps-large", 1);
 int dotnetMaxSize = opts.Int("--dotnet-max-size", mode == "full" ? 1000 : 100);
-double capSeconds = opts.Double("--cap", mode switch { "smoke" => 10, "quick" => 15, _ => 90 });
+int containerMaxSize = opts.Int("--container-max-size", mode == "full" ? 1000 : 100);
+double capSeconds = opts.Double("--cap", mode switch { "smoke" => 10, "quick" => 10, _ => 90 });
 int settleMs = opts.Int("--settle", 500);
 int leafMs = opts.Int("--leaf-ms", 2000);
 int napMs = opts.Int("--nap-ms", 100);
@@ -58,7 +60,7 @@ foreach (string kind in kinds)
         foreach (string method in methods)
         {
             bool dotnet = method.StartsWith("Process.", StringComparison.Ordinal);
-            if (dotnet && size > dotnetMaxSize)
+            if ((dotnet && size > dotnetMaxSize) || (method.StartsWith("ProcessContainer", StringComparison.Ordinal) && size > containerMaxSize))
             {
                 continue;
             }
@@ -128,7 +130,7 @@ async Task<TreeRun> RunOnceAsync(string method, string kind, int size, bool warm
             }
         }
 
-        double ms = sw.Elapsed.TotalMilliseconds;
+        double ms = timedOut ? capSeconds * 1000 : sw.Elapsed.TotalMilliseconds;
         int atReturn = Alive(sid);
         await Task.Delay(settleMs);
         int survivors = timedOut ? -1 : Alive(sid);
