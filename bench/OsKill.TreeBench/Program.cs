@@ -8,7 +8,7 @@ using OsKill.Bench;
 
 // bench/OsKill.TreeBench [--mode full|quick|smoke] [--sizes 10,100,1000] [--kinds static,forking]
 //     [--reps N] [--dotnet-reps N] [--dotnet-reps-large N] [--dotnet-max-size N] [--container-max-size N]
-//     [--no-container] [--cap SECONDS]
+//     [--container-reps N] [--no-container] [--cap SECONDS]
 //     [--settle MS] [--leaf-ms MS] [--nap-ms MS] [--artifacts DIR]
 //
 // Each run starts artifacts/bench/bin/tree_node (bench/native/tree_node.c: a session of its own,
@@ -26,6 +26,7 @@ int reps = opts.Int("--reps", mode == "full" ? 5 : 1);
 int dotnetReps = opts.Int("--dotnet-reps", mode == "full" ? 3 : 1);
 int dotnetRepsLarge = opts.Int("--dotnet-reps-large", 1);
 int dotnetMaxSize = opts.Int("--dotnet-max-size", mode == "full" ? 1000 : 100);
+int containerReps = opts.Int("--container-reps", Math.Min(reps, 3));
 int containerMaxSize = opts.Int("--container-max-size", mode == "full" ? 1000 : 100);
 double capSeconds = opts.Double("--cap", mode switch { "smoke" => 10, "quick" => 10, _ => 90 });
 int settleMs = opts.Int("--settle", 500);
@@ -45,7 +46,7 @@ else
 
 methods.Add("Process.Kill(entireProcessTree: true)");
 
-Console.WriteLine($"# tree kill: sizes {string.Join(",", sizes)}, kinds {string.Join(",", kinds)}, {reps} runs (Process.Kill(true): {dotnetReps}, {dotnetRepsLarge} at 1000, up to size {dotnetMaxSize}, cap {capSeconds} s)");
+Console.WriteLine($"# tree kill: sizes {string.Join(",", sizes)}, kinds {string.Join(",", kinds)}, {reps} runs (ProcessContainer: {containerReps}, up to size {containerMaxSize}; Process.Kill(true): {dotnetReps}, {dotnetRepsLarge} at 1000, up to size {dotnetMaxSize}, cap {capSeconds} s)");
 foreach (string method in methods)
 {
     await RunOnceAsync(method, "static", 10, warm: true);
@@ -65,7 +66,7 @@ foreach (string kind in kinds)
                 continue;
             }
 
-            int n = !dotnet ? reps : size >= 1000 ? dotnetRepsLarge : dotnetReps;
+            int n = dotnet ? (size >= 1000 ? dotnetRepsLarge : dotnetReps) : method.StartsWith("ProcessContainer", StringComparison.Ordinal) ? containerReps : reps;
             var runs = new List<TreeRun>();
             for (int rep = 1; rep <= n; rep++)
             {
