@@ -378,7 +378,8 @@ internal sealed partial class Report(Results results, List<string> charts, strin
         Line("  one untimed pass, then several timed passes of N calls; the median pass counts.");
         Line("- **Stop latency** (`bench/OsKill.Latency`): the child is `bench/native/exit_stamp.c`. The harness reads the same clock");
         Line("  (`clock_gettime(CLOCK_MONOTONIC)`) when the awaited call returns. Children that must handle a signal are signalled only");
-        Line("  once `/proc/PID/status` shows their SIGTERM and SIGINT handlers installed. The C floor forks (no exec) and blocks in");
+        Line("  once `/proc/PID/status` shows their SIGTERM and SIGINT handlers installed, and each run checks which signal the child");
+        Line("  handled (SIGTERM for `StopAsync`, SIGINT for CliWrap's graceful cancellation). The C floor forks (no exec) and blocks in");
         Line("  `poll(2)` on the child's pidfd: what the kernel itself takes from `_exit` to the wake-up.");
         Line("- **Tree kill** (`bench/OsKill.TreeBench`): `tree_node` caps the live population at the tree's size (slots taken in shared");
         Line("  memory before each fork and freed only when the parent reaps the child), the number of forks, the depth (6) and the");

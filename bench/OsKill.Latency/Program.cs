@@ -160,7 +160,7 @@ async Task<(double?, double?)> HandleStopAsync(int i)
         throw new InvalidOperationException($"StopAsync: exited {r.Exited}, step {r.StepIndex}");
     }
 
-    return (Us(back - ReadStamp(stamp)), Us(back - sent));
+    return (Us(back - ReadStamp(stamp, Signal.SIGTERM)), Us(back - sent));
 }
 
 async Task<(double?, double?)> ProcessKillAsync(int i)
@@ -195,7 +195,7 @@ async Task<(double?, double?)> CliWrapGracefulAsync(int i)
     }
 
     long back = Clock.NowNs();
-    return (Us(back - ReadStamp(stamp)), Us(back - sent));
+    return (Us(back - ReadStamp(stamp, Signal.SIGINT)), Us(back - sent));
 }
 
 // ---- helpers ----------------------------------------------------------------------------------
@@ -210,7 +210,16 @@ Process Start(string childMode, int n, string stamp) => Process.Start(new Proces
 
 static double Us(long ns) => ns / 1000.0;
 
-static long ReadStamp(string path) => long.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
+// "NS SIG": the child's CLOCK_MONOTONIC stamp, and the signal it handled (0: none). A stop case
+// checks that the signal was the one the method is documented to send.
+static long ReadStamp(string path, int expectedSignal = 0)
+{
+    string[] f = File.ReadAllText(path).Trim().Split(' ');
+    int sig = int.Parse(f[1], CultureInfo.InvariantCulture);
+    return sig == expectedSignal
+        ? long.Parse(f[0], CultureInfo.InvariantCulture)
+        : throw new InvalidOperationException($"the child handled signal {sig}, not {expectedSignal}");
+}
 
 // The child has installed its handlers once /proc/PID/status shows SIGINT (bit 1) and SIGTERM
 // (bit 14) in SigCgt: only then is a signal sure to be handled rather than to kill it.

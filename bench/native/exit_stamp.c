@@ -8,7 +8,8 @@
  *                                         the parent blocks in poll(2) on the child's pidfd; prints
  *                                         {"samples_us": [...]}, poll's return minus the stamp
  * The stamp is the decimal nanosecond count of CLOCK_MONOTONIC (the clock of .NET's Stopwatch on
- * Linux), written with one write(2) to STAMPFILE, which is opened before the wait. */
+ * Linux) and the number of the signal handled (0 for none), written with one write(2) to STAMPFILE,
+ * which is opened before the wait. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -24,7 +25,8 @@
 
 static int stamp_fd = -1;
 
-static void stamp_and_exit(void) {
+/* Writes "NS SIG\n" (SIG 0 when no signal ended it) with one write(2), then _exit(0). */
+static void stamp_and_exit(int sig) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     char buf[32];
@@ -33,6 +35,9 @@ static void stamp_and_exit(void) {
     char rev[32];
     do { rev[len++] = (char)('0' + ns % 10); ns /= 10; } while (ns);
     for (int i = 0; i < len; i++) buf[i] = rev[len - 1 - i];
+    buf[len++] = ' ';
+    if (sig >= 10) buf[len++] = (char)('0' + sig / 10);
+    buf[len++] = (char)('0' + sig % 10);
     buf[len++] = '\n';
     if (write(stamp_fd, buf, (size_t)len) != len) _exit(3);
     _exit(0);
@@ -71,7 +76,7 @@ static int floor_runs(long runs, long delay_ms) {
     return 0;
 }
 
-static void on_signal(int sig) { (void)sig; stamp_and_exit(); }
+static void on_signal(int sig) { stamp_and_exit(sig); }
 
 int main(int argc, char **argv) {
     if (argc != 4) { fprintf(stderr, "usage: exit_stamp exit|term N STAMPFILE | floor RUNS DELAY_MS\n"); return 2; }
@@ -83,7 +88,7 @@ int main(int argc, char **argv) {
         alarm(60);
         struct timespec d = { n / 1000, (n % 1000) * 1000000L };
         while (nanosleep(&d, &d) != 0) { }
-        stamp_and_exit();
+        stamp_and_exit(0);
     }
     if (strcmp(argv[1], "term") == 0) {
         struct sigaction sa;
