@@ -118,7 +118,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
 
         LatencyCase? floorLatency = FindLatency("C: poll(2)", "exit");
         string floorNote = floorLatency is { SamplesUs.Count: > 0 } fl && fl.MedianUs > 1000
-            ? $"; the kernel alone takes {Format.Us(fl.MedianUs)} here (the C floor), so no waiter can meet it on this machine"
+            ? $"; even the C floor (a C parent blocked in poll(2) on the pidfd) had a median of {Format.Us(fl.MedianUs)} in this run"
             : "";
         foreach (string name in new[] { "ProcessHandle.WaitForExitAsync", "ProcessHandle.StopAsync (SIGTERM, handled)" })
         {
