@@ -154,7 +154,7 @@ internal sealed class Charts(Results results, string dir)
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. sizes.Select(s => Math.Log10(s))], [.. sizes.Select(s => s.ToString(CultureInfo.InvariantCulture))]);
         LogTicks(plot.Axes.Left, ys.Min(), ys.Max(), "ms");
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Alignment.LowerRight);
         plot.Title("Tree kill: median time to kill a tree (solid: static; dashed: forking)");
         plot.XLabel("processes in the tree (log scale)");
         plot.YLabel("time, log scale (lower is better)");
