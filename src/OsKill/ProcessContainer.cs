@@ -124,7 +124,7 @@ public sealed class ProcessContainer : IDisposable
 
     /// <summary>
     /// Starts a process that is inside the container before it runs a single instruction of its
-    /// program, so that nothing it forks can be outside.
+    /// program (Linux; on Windows, see the remarks), so that nothing it forks can be outside.
     /// </summary>
     /// <remarks>
     /// <para>Linux: the process is started as <c>/bin/sh -c 'echo $$ &gt; "$1" || exit 126; shift; exec "$@"'</c>

@@ -220,7 +220,6 @@ internal sealed class JobObjectContainer : IDisposable
                 return;
             }
 
-            _disposed = true;
             bool empty = true;
             try
             {
@@ -233,6 +232,7 @@ internal sealed class JobObjectContainer : IDisposable
             finally
             {
                 // Closing the last handle on the job ends whatever is still in it (kill on close).
+                _disposed = true;
                 _job.Dispose();
                 _port?.Dispose();
             }

@@ -695,7 +695,8 @@ internal sealed class WindowsProcessTree : IDisposable
         throw new ArgumentException(
             $"Refusing to send {OsException.SignalText(sig)} to the process tree of pid {_rootPid}: pid {target.Pid} shares this process's console, " +
             $"and a console event reaches every process attached to it, among them pid(s) {string.Join(", ", outsiders.Take(20))} outside the tree. " +
-            "Start the tree on a console of its own (CREATE_NEW_CONSOLE), or use a step with an exit code (TerminateProcess) instead. Nothing was sent.",
+            "Start the tree on a console of its own (ProcessStartInfo.CreateNoWindow = true gives it a hidden one; CREATE_NEW_CONSOLE a visible one), " +
+            "or use a step with an exit code (TerminateProcess) instead. Nothing was sent.",
             paramName);
     }
 
