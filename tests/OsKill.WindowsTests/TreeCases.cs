@@ -178,7 +178,7 @@ internal static class TreeCases
                 }
                 catch (UnauthorizedAccessException e) when (Program.OnWine)
                 {
-                    throw new TestSkipped($"Wine refused to put the process into the job (is the driver in a job already? Wine allows one job per process): {e.Message}");
+                    throw new TestSkipped($"Wine refused to put the process into the job (is the driver in a job already, and nesting refused?): {e.Message}");
                 }
             }
 

@@ -164,7 +164,9 @@ internal sealed class JobObjectContainer : IDisposable
                     throw OsException.FromWin32(error, WinError.ToErrno(error), "QueryInformationJobObject", "cannot list the processes of a process container", null, null);
                 }
 
-                if (ok && listed >= assigned)
+                // Success means the list is complete (it may hold fewer than the count: Wine, for
+                // one, counts processes that are exiting but does not list them).
+                if (ok)
                 {
                     var pids = new List<int>((int)listed);
                     nuint* ids = (nuint*)(p + (2 * sizeof(uint)));
@@ -274,7 +276,7 @@ internal sealed class JobObjectContainer : IDisposable
         {
             return new UnauthorizedAccessException(
                 $"[WinError {error}] {Marshal.GetPInvokeErrorMessage(error).TrimEnd('.', ' ', '\r', '\n')}: cannot put pid {pid} into the process container ({operation}). " +
-                "The process may belong to another user, or be in a job that does not allow nesting (before Windows 8 a process can be in one job only; Wine allows one job only).");
+                "The process may belong to another user, or be in a job that does not allow nesting (before Windows 8 a process can be in one job only).");
         }
 
         return OsException.FromWin32(error, WinError.ToErrno(error), operation, $"cannot put pid {pid} into the process container", pid, null);

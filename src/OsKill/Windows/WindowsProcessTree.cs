@@ -366,6 +366,15 @@ internal sealed class WindowsProcessTree : IDisposable
     {
         try
         {
+            // Members found by an earlier step that did not freeze (a console event) first.
+            foreach (Member m in Live())
+            {
+                if (!m.Suspended && !m.Terminated)
+                {
+                    Suspend(m);
+                }
+            }
+
             Walk(freeze: true, cancellationToken);
         }
         catch (Exception e)
