@@ -24,6 +24,7 @@ internal static class TreeCases
         Run(h, "tree-refusals", Refusals, TimeSpan.FromSeconds(30));
         Run(h, "tree-kill", TreeKill, Long);
         Run(h, "tree-kill-forking", TreeKillForking, Long);
+        Run(h, "tree-kill-exited-root", TreeKillExitedRoot, Long);
         Run(h, "escaped-grandchild", EscapedGrandchild, Long);
         Run(h, "container-add-dispose", ContainerAddDispose);
         Run(h, "tree-stop-ctrl-c", TreeStopCtrlC, Long);
@@ -152,6 +153,30 @@ internal static class TreeCases
         }
 
         Check.Equal(string.Empty, Fmt(reported.Where(pid => !r.KilledPids.Contains(pid))), $"members that had reported but are not among the killed pids [{Fmt(r.KilledPids)}]");
+    }
+
+    /// <summary>
+    /// A root that has exited, leaving a child: while the driver holds the root's handle its pid
+    /// cannot be reused, so the child still names it as parent, and the tree kill through a handle
+    /// opened on the exited root finds and kills the child.
+    /// </summary>
+    private static void TreeKillExitedRoot()
+    {
+        using Child root = Child.Start("orphan-middle");
+        Check.Equal(0u, root.WaitExitOrFail(TimeSpan.FromSeconds(25)), $"exit code of {root.Description} (report [{root.Report}])");
+        string? line = ChildModes.WaitForLine(root.ReportFile, "grandchild ", TimeSpan.Zero);
+        Check.True(line is not null, $"{root.Description} did not report its child: [{root.Report}]");
+        int child = int.Parse(line![11..], CultureInfo.InvariantCulture);
+        using var members = new Members([child]);
+
+        using ProcessHandle handle = ProcessHandle.Open(root.Pid);
+        Check.True(!handle.IsAlive, "the root is alive");
+        TreeKillResult r = handle.KillTreeAsync().GetAwaiter().GetResult();
+
+        Info("tree-kill-exited-root", r.ToString());
+        Check.Equal(child.ToString(CultureInfo.InvariantCulture), Fmt(r.KilledPids), "the killed pids (the exited root's child alone)");
+        Check.Equal(1, r.ExitedDuringWalk, "members that had exited on their own (the root)");
+        Check.Equal<uint?>(0xFFFFFFFF, members.ExitCode(child), "exit code of the child");
     }
 
     /// <summary>
