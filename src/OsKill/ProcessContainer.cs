@@ -7,7 +7,7 @@ namespace OsKill;
 /// <summary>
 /// A container for processes that no descendant can leave: everything a member forks is a member,
 /// even after setsid and a double fork, and <see cref="KillAsync"/> kills them all. On Linux it is a
-/// cgroup v2 directory of its own.
+/// cgroup v2 directory of its own; on Windows, a job object.
 /// </summary>
 /// <remarks>
 /// <para>Use it where a parent-link walk (<see cref="ProcessTree"/>) cannot reach: daemons that
@@ -19,36 +19,54 @@ namespace OsKill;
 /// TreeKillResult r = await container.KillAsync();   // nothing it started is left
 /// </code>
 /// <para>Disposing the container kills every process still in it (as a Windows job object with
-/// JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE does) and removes the cgroup.</para>
+/// JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE does) and removes the cgroup (on Windows, closes the job).</para>
 /// <para>Linux: the cgroup is created under the caller's own cgroup (the "0::" line of
 /// /proc/self/cgroup), below the cgroup2 mount found in /proc/self/mountinfo; that needs root or a
 /// delegated cgroup. The kill uses cgroup.kill (Linux 5.14) where it exists; on older kernels it
 /// freezes the cgroup (cgroup.freeze, Linux 5.2) and sends SIGKILL to each member through a pidfd.</para>
+/// <para>Windows: an unnamed job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, so that the
+/// processes in it die with the caller too, when Windows closes its handles. No privileges are
+/// needed. See docs/windows.md.</para>
 /// </remarks>
 [SupportedOSPlatform("linux")]
+[SupportedOSPlatform("windows")]
 public sealed class ProcessContainer : IDisposable
 {
-    private readonly Unix.CgroupContainer _cgroup;
+    private readonly Unix.CgroupContainer? _cgroup;
+    private readonly Windows.JobObjectContainer? _job;
 
-    /// <summary>Creates an empty container: on Linux a new cgroup.</summary>
+    /// <summary>Creates an empty container: on Linux a new cgroup, on Windows a new job object.</summary>
     /// <exception cref="UnauthorizedAccessException">The cgroup cannot be created here (not root and no delegated cgroup); the message names the path.</exception>
-    /// <exception cref="PlatformNotSupportedException">No cgroup v2 hierarchy is mounted, or not on Linux.</exception>
-    /// <exception cref="OsException">Any other error from mkdir, with the path.</exception>
+    /// <exception cref="PlatformNotSupportedException">No cgroup v2 hierarchy is mounted, or neither Linux nor Windows.</exception>
+    /// <exception cref="OsException">Any other error from mkdir, with the path (Windows: from CreateJobObject or SetInformationJobObject).</exception>
     public ProcessContainer()
     {
+        if (OperatingSystem.IsWindows())
+        {
+            _job = Windows.JobObjectContainer.Create();
+            return;
+        }
+
         if (!OperatingSystem.IsLinux())
         {
-            throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux, not on {Platform.Name}.");
+            throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {Platform.Name}.");
         }
 
         _cgroup = Unix.CgroupContainer.Create();
     }
 
-    /// <summary>Whether containers can be made here: Linux with a cgroup v2 hierarchy mounted. (Creating one may still need privileges.)</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux() && Unix.CgroupContainer.FindMount(out _) is not null;
+    /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted. (Creating one on Linux may still need privileges.)</summary>
+    public static bool IsSupported => OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Unix.CgroupContainer.FindMount(out _) is not null);
 
     /// <summary>The cgroup directory, such as /sys/fs/cgroup/user.slice/.../oskill-1234-1-0a1b2c3d.</summary>
-    public string CgroupPath => _cgroup.CgroupPath;
+    /// <exception cref="PlatformNotSupportedException">On Windows, where the container is a job object.</exception>
+    [SupportedOSPlatform("linux")]
+    public string CgroupPath => Cgroup.CgroupPath;
+
+    private Unix.CgroupContainer Cgroup => _cgroup ?? throw new PlatformNotSupportedException("This process container is a Windows job object: it has no cgroup.");
+
+    [SupportedOSPlatform("windows")]
+    private Windows.JobObjectContainer Job => _job!;
 
     /// <summary>
     /// Moves process <paramref name="pid"/> into the container. Every process it forks from now on
@@ -56,7 +74,9 @@ public sealed class ProcessContainer : IDisposable
     /// </summary>
     /// <remarks>
     /// The kernel takes a pid here, not a handle: the process must not be reaped (and its pid
-    /// reused) during the call. Prefer <see cref="Start"/>, which has no window at all.
+    /// reused) during the call. Prefer <see cref="Start"/>, which has no window at all on Linux.
+    /// Windows: the pid is opened (PROCESS_SET_QUOTA | PROCESS_TERMINATE) and assigned to the job;
+    /// a process already in another job needs Windows 8 or later (nested jobs).
     /// </remarks>
     /// <param name="pid">The process, greater than 0.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is 0 or negative.</exception>
@@ -74,10 +94,16 @@ public sealed class ProcessContainer : IDisposable
                 string.Create(CultureInfo.InvariantCulture, $"A process id greater than 0 is needed; cgroup.procs reads 0 as \"the writing process\", which would put the caller itself in the container."));
         }
 
-        _cgroup.Add(pid);
+        if (OperatingSystem.IsWindows())
+        {
+            Job.Add(pid);
+            return;
+        }
+
+        Cgroup.Add(pid);
     }
 
-    /// <summary>Moves a started process into the container; see <see cref="Add(int)"/>.</summary>
+    /// <summary>Moves a started process into the container; see <see cref="Add(int)"/>. On Windows it goes through <see cref="Process.SafeHandle"/>, so no pid is involved.</summary>
     /// <param name="process">A started process.</param>
     /// <exception cref="ArgumentNullException"><paramref name="process"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The process was never started.</exception>
@@ -87,12 +113,18 @@ public sealed class ProcessContainer : IDisposable
     public void Add(Process process)
     {
         ArgumentNullException.ThrowIfNull(process);
+        if (OperatingSystem.IsWindows())
+        {
+            Job.Add(process.SafeHandle, process.Id);
+            return;
+        }
+
         Add(process.Id);
     }
 
     /// <summary>
     /// Starts a process that is inside the container before it runs a single instruction of its
-    /// program, so that nothing it forks can be outside.
+    /// program (Linux; on Windows, see the remarks), so that nothing it forks can be outside.
     /// </summary>
     /// <remarks>
     /// <para>Linux: the process is started as <c>/bin/sh -c 'echo $$ &gt; "$1" || exit 126; shift; exec "$@"'</c>
@@ -106,6 +138,12 @@ public sealed class ProcessContainer : IDisposable
     /// <para><paramref name="startInfo"/> is changed for the duration of the call and restored before
     /// it returns, so every other setting (environment, directory, redirection) applies as given;
     /// do not share it with another thread meanwhile.</para>
+    /// <para>Windows: <see cref="Process.Start()"/> cannot create a process suspended, so the process
+    /// is assigned to the job right after CreateProcess returns, and then every descendant it created
+    /// in that moment (found by parent pid, while our handle keeps its pid) is assigned too. Only a
+    /// process created and ended within those microseconds could leave children outside. If the
+    /// assignment fails, the process (and what it started) is killed and the error thrown.
+    /// <paramref name="startInfo"/> is used as it is.</para>
     /// </remarks>
     /// <param name="startInfo">What to start; <see cref="ProcessStartInfo.UseShellExecute"/> must be false.</param>
     /// <returns>The started process.</returns>
@@ -115,13 +153,13 @@ public sealed class ProcessContainer : IDisposable
     public Process Start(ProcessStartInfo startInfo)
     {
         ArgumentNullException.ThrowIfNull(startInfo);
-        return _cgroup.Start(startInfo);
+        return OperatingSystem.IsWindows() ? Job.Start(startInfo) : Cgroup.Start(startInfo);
     }
 
     /// <summary>The processes in the container now.</summary>
-    /// <returns>Their pids (on Linux, cgroup.procs).</returns>
+    /// <returns>Their pids (on Linux, cgroup.procs; on Windows, JobObjectBasicProcessIdList).</returns>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
-    public IReadOnlyList<int> GetProcessIds() => _cgroup.ProcessIds();
+    public IReadOnlyList<int> GetProcessIds() => OperatingSystem.IsWindows() ? Job.ProcessIds() : Cgroup.ProcessIds();
 
     /// <summary>
     /// Kills every process in the container, and waits until it is empty. The container stays
@@ -134,6 +172,10 @@ public sealed class ProcessContainer : IDisposable
     /// where that is allowed. Then the call waits, asynchronously, until cgroup.events says
     /// "populated 0", woken by poll(2) on that file. Cancellation stops the waiting; a kill that
     /// has been written is not undone.
+    /// <para>Windows: TerminateJobObject ends every process in the job with exit code −1 (as
+    /// <see cref="Process.Kill()"/> does); then the call waits until the job's active process count is
+    /// 0, woken by JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO on a completion port that is associated with
+    /// the job at the first kill.</para>
     /// </remarks>
     /// <param name="cancellationToken">Cancels the waits.</param>
     /// <returns>The processes killed and the time it took (<see cref="TreeKillResult.Rounds"/> is 0: nothing is walked).</returns>
@@ -141,11 +183,23 @@ public sealed class ProcessContainer : IDisposable
     /// <exception cref="UnauthorizedAccessException">The cgroup files cannot be written.</exception>
     /// <exception cref="OsException">Any other system error, with the path.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
-    public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) => _cgroup.KillAsync(cancellationToken);
+    public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) =>
+        OperatingSystem.IsWindows() ? Job.KillAsync(cancellationToken) : Cgroup.KillAsync(cancellationToken);
 
     /// <summary>
-    /// Kills every process still in the container and removes it (on Linux, the cgroup directory).
+    /// Kills every process still in the container and removes it (on Linux, the cgroup directory;
+    /// on Windows, it closes the job object).
     /// </summary>
     /// <exception cref="OsException">The cgroup could not be removed; the message names it.</exception>
-    public void Dispose() => _cgroup.Dispose();
+    /// <exception cref="TimeoutException">Windows: a member had not exited 10 s after TerminateJobObject (the job is closed all the same).</exception>
+    public void Dispose()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Job.Dispose();
+            return;
+        }
+
+        Cgroup.Dispose();
+    }
 }

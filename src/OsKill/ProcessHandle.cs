@@ -223,13 +223,16 @@ public sealed class ProcessHandle : IDisposable
     /// every member is continued (SIGCONT), since a stopped process cannot act on it. A member that
     /// was reparented during an earlier step is still held by its pidfd, so the later steps reach it.</para>
     /// <para>Windows: a Ctrl+C or Ctrl+Break step goes to the root's console, where every member
-    /// attached to it gets it; a TerminateProcess step ends every member found by the walk.</para>
+    /// attached to it gets it; a TerminateProcess step ends every member found by the walk. A console
+    /// step is refused, before anything is sent, when the root shares the caller's console and that
+    /// console has processes outside the tree (the caller's shell, for one): start the tree on a
+    /// console of its own. See docs/windows.md.</para>
     /// </remarks>
     /// <param name="options">The steps; by default <see cref="StopOptions.Default"/>.</param>
     /// <param name="cancellationToken">Cancels the call: nothing more is sent, and what a freeze stopped is continued.</param>
     /// <returns>What happened: which step ended the tree, how many members there were and how many had to be killed.</returns>
     /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
-    /// <exception cref="ArgumentException">The process is the caller or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="ArgumentException">The process is the caller or one of its ancestors; on Windows also a console step that would reach processes outside the tree. Nothing is sent.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>
     /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>

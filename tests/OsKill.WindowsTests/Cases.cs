@@ -50,6 +50,8 @@ internal static class Cases
         h.Run("send-ctrl-c-same-console-other-group", () => SendCtrlCSameConsole(newGroup: true));
         h.Run("send-ctrl-break-new-console", SendCtrlBreakNewConsole, TimeSpan.FromSeconds(30));
         h.Run("send-nonexistent-pid", SendNonexistentPid);
+
+        TreeCases.RunAll(h);
     }
 
     private static void Constants()

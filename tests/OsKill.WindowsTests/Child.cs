@@ -46,13 +46,20 @@ internal sealed class Child : IDisposable
     private static string Exe => Environment.ProcessPath ?? throw new InvalidOperationException("no ProcessPath");
 
     /// <summary>Starts a child with Process.Start, on our console, in our group or a new one.</summary>
-    internal static Child Start(string mode, bool newProcessGroup = false, params string[] extra)
+    internal static Child Start(string mode, bool newProcessGroup = false, params string[] extra) =>
+        Start(mode, newProcessGroup, hidden: false, extra);
+
+    /// <summary>Starts a child with Process.Start and CreateNoWindow: on a console of its own, without a window.</summary>
+    internal static Child StartHidden(string mode, params string[] extra) => Start(mode, newProcessGroup: false, hidden: true, extra);
+
+    private static Child Start(string mode, bool newProcessGroup, bool hidden, string[] extra)
     {
         string report = NewReportFile(mode);
         var psi = new ProcessStartInfo(Exe)
         {
             UseShellExecute = false,
             CreateNewProcessGroup = newProcessGroup,
+            CreateNoWindow = hidden,
         };
         psi.ArgumentList.Add(mode);
         psi.ArgumentList.Add(report);
@@ -62,7 +69,7 @@ internal sealed class Child : IDisposable
         }
 
         Process p = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null");
-        return new Child(p.SafeHandle, p.Id, p, report, $"{mode} child {p.Id}{(newProcessGroup ? " (new process group)" : "")}");
+        return new Child(p.SafeHandle, p.Id, p, report, $"{mode} child {p.Id}{(newProcessGroup ? " (new process group)" : "")}{(hidden ? " (CreateNoWindow)" : "")}");
     }
 
     /// <summary>Starts a child on a console of its own (CREATE_NEW_CONSOLE), through CreateProcessW.</summary>
@@ -187,7 +194,7 @@ internal sealed class Child : IDisposable
         }
     }
 
-    private static string NewReportFile(string mode) =>
+    internal static string NewReportFile(string mode) =>
         Path.Combine(WorkDir, $"{Interlocked.Increment(ref s_counter):00}-{mode}.txt");
 
     private static string Quote(string s) => s.Contains(' ', StringComparison.Ordinal) || s.Length == 0 ? $"\"{s}\"" : s;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace OsKill.WindowsTests;
@@ -36,6 +38,28 @@ internal static unsafe class ChildModes
             // installs a handler, and reports the first event it gets: exit 130 for Ctrl+C, 131 for
             // Ctrl+Break, 3 after 60 s of nothing.
             "ctrl-handler" => CtrlHandler(report, keepIgnore: args.Length > 2 && args[2] == "keep-ignore"),
+
+            // A process tree: DEPTH levels below this one, WIDTH children each, every member this
+            // same mode. "ctrl": every member handles Ctrl+C and exits 130 when it sees it;
+            // "ignore": every member ignores Ctrl+C (SetConsoleCtrlHandler(NULL, TRUE), inherited).
+            // Writes "ready PID tree PID DESCENDANTS..." once its whole subtree is ready.
+            "tree" => Tree(report, int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Skip(4).ToArray()),
+
+            // Starts a middle child that starts a sleeping grandchild and exits; waits until the
+            // middle child's pid is gone, then writes "ready PID grandchild G": G has escaped the tree.
+            "orphan-maker" => OrphanMaker(report),
+            "orphan-middle" => OrphanMiddle(report),
+
+            // Every member appends "member PID" to the shared report and starts a new member every
+            // 100 ms while fewer than MAX have been started in all. The first ("root") also writes "ready PID".
+            "fork-loop" => ForkLoop(report, int.Parse(args[2], CultureInfo.InvariantCulture), root: args.Length > 3 && args[3] == "root"),
+
+            // Writes "count N" every 20 ms, for a minute.
+            "counter" => Counter(report),
+
+            // Asks for the tree kill of PID (the driver, its parent): writes "refused: ..." and exits 0
+            // when it is refused, as it must be.
+            "kill-tree-of" => KillTreeOf(report, int.Parse(args[2], CultureInfo.InvariantCulture)),
             _ => throw new ArgumentException($"unknown child mode '{mode}'"),
         };
     }
@@ -85,6 +109,213 @@ internal static unsafe class ChildModes
             default:
                 Write(report, $"got event {s_event}");
                 return 12;
+        }
+    }
+
+    private static int Tree(string report, int depth, int width, string[] flags)
+    {
+        bool ctrl = flags.Contains("ctrl");
+        if (ctrl && (!Native.SetConsoleCtrlHandler(null, false) || !Native.SetConsoleCtrlHandler(&Handler, true)))
+        {
+            Write(report, $"cannot install the Ctrl+C handler: {Marshal.GetLastPInvokeError()}");
+            return 10;
+        }
+
+        if (flags.Contains("ignore") && !Native.SetConsoleCtrlHandler(null, true))
+        {
+            Write(report, $"SetConsoleCtrlHandler(NULL, TRUE) failed: {Marshal.GetLastPInvokeError()}");
+            return 10;
+        }
+
+        // The Process objects stay referenced: their handles keep the children's pids from reuse.
+        var children = new List<(Process Process, string Report)>();
+        for (int k = 0; depth > 0 && k < width; k++)
+        {
+            string childReport = $"{report}.{k}";
+            string[] childArgs = ["tree", childReport, (depth - 1).ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), .. flags];
+            children.Add((StartSelf(childArgs), childReport));
+        }
+
+        var members = new List<string> { Environment.ProcessId.ToString(CultureInfo.InvariantCulture) };
+        foreach ((Process child, string childReport) in children)
+        {
+            string? line = WaitForLine(childReport, $"ready {child.Id} tree ", TimeSpan.FromSeconds(60));
+            if (line is null)
+            {
+                Write(report, $"child {child.Id} never became ready");
+                return 13;
+            }
+
+            members.AddRange(line[(line.IndexOf(" tree ", StringComparison.Ordinal) + 6)..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        Write(report, $"ready {Environment.ProcessId} tree {string.Join(' ', members)}");
+        if (!ctrl)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(60));
+            return 0;
+        }
+
+        if (!s_gotEvent.Wait(TimeSpan.FromSeconds(60)))
+        {
+            return SawNothing;
+        }
+
+        return s_event == 0 ? GotCtrlC : GotCtrlBreak;
+    }
+
+    private static int OrphanMaker(string report)
+    {
+        string middleReport = report + ".middle";
+        int middlePid;
+        using (Process middle = StartSelf("orphan-middle", middleReport))
+        {
+            middlePid = middle.Id;
+            if (!middle.WaitForExit(TimeSpan.FromSeconds(60)))
+            {
+                Write(report, "the middle child did not exit");
+                return 13;
+            }
+        }
+
+        string? line = WaitForLine(middleReport, "grandchild ", TimeSpan.FromSeconds(5));
+        if (line is null)
+        {
+            Write(report, "the middle child did not report its grandchild");
+            return 13;
+        }
+
+        // Our handle is closed; wait until the middle child's pid names nothing, so that no walk
+        // can reach the grandchild through it.
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using SafeHandle? h = Native.TryOpen(middlePid);
+            if (h is null)
+            {
+                break;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Write(report, $"the middle child's pid {middlePid} still opens 10 s after it exited");
+                return 14;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        Write(report, $"ready {Environment.ProcessId} middle {middlePid} {line}");
+        Thread.Sleep(TimeSpan.FromSeconds(60));
+        return 0;
+    }
+
+    private static int OrphanMiddle(string report)
+    {
+        string sleepReport = report + ".sleep";
+        Process grandchild = StartSelf("sleep", sleepReport);
+        if (WaitForLine(sleepReport, $"ready {grandchild.Id}", TimeSpan.FromSeconds(60)) is null)
+        {
+            Write(report, "the grandchild never became ready");
+            return 13;
+        }
+
+        Write(report, $"grandchild {grandchild.Id}");
+        grandchild.Dispose();
+        return 0;
+    }
+
+    private static int ForkLoop(string report, int max, bool root)
+    {
+        Write(report, $"member {Environment.ProcessId}");
+        if (root)
+        {
+            Write(report, $"ready {Environment.ProcessId}");
+        }
+
+        var children = new List<Process>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            // Counted when started, not when running: a .NET start under Wine takes seconds.
+            if (1 + ReadLines(report).Count(l => l.StartsWith("spawn ", StringComparison.Ordinal)) < max)
+            {
+                Write(report, $"spawn by {Environment.ProcessId}");
+                children.Add(StartSelf("fork-loop", report, max.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            Thread.Sleep(100);
+        }
+
+        return 0;
+    }
+
+    private static int Counter(string report)
+    {
+        Write(report, $"ready {Environment.ProcessId}");
+        for (int i = 0; i < 3000; i++)
+        {
+            Write(report, $"count {i}");
+            Thread.Sleep(20);
+        }
+
+        return 0;
+    }
+
+    private static int KillTreeOf(string report, int pid)
+    {
+        try
+        {
+            TreeKillResult r = ProcessTree.KillAsync(pid).GetAwaiter().GetResult();
+            Write(report, $"not refused: {r}");
+            return 1;
+        }
+        catch (ArgumentException e)
+        {
+            Write(report, $"refused: ArgumentException: {e.Message}");
+            return 0;
+        }
+    }
+
+    private static Process StartSelf(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null");
+    }
+
+    /// <summary>The lines of a report file; empty when it does not exist yet.</summary>
+    internal static string[] ReadLines(string file)
+    {
+        try
+        {
+            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var sr = new StreamReader(fs);
+            return sr.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+        catch (FileNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Waits for a line that starts with <paramref name="prefix"/>; null on timeout.</summary>
+    internal static string? WaitForLine(string file, string prefix, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            string? line = ReadLines(file).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+            if (line is not null || clock.Elapsed > timeout)
+            {
+                return line;
+            }
+
+            Thread.Sleep(25);
         }
     }
 

@@ -120,6 +120,27 @@ internal static unsafe partial class Native
     [return: MarshalAs(UnmanagedType.Bool)]
     internal static partial bool CloseHandle(nint handle);
 
+    internal const uint PROCESS_TERMINATE = 0x0001;
+    internal const uint PROCESS_SUSPEND_RESUME = 0x0800;
+    internal const uint PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+    internal const uint SYNCHRONIZE = 0x00100000;
+
+    [LibraryImport("kernel32.dll", SetLastError = true)]
+    internal static partial nint OpenProcess(uint access, [MarshalAs(UnmanagedType.Bool)] bool inherit, int pid);
+
+    /// <summary>Opens a pid for waiting, reading the exit code, terminating and suspending; null when it cannot be opened.</summary>
+    internal static SafeProcessHandle? TryOpen(int pid)
+    {
+        nint h = OpenProcess(PROCESS_TERMINATE | PROCESS_SUSPEND_RESUME | PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, false, pid);
+        return h == 0 ? null : new SafeProcessHandle(h, ownsHandle: true);
+    }
+
+    [LibraryImport("ntdll.dll")]
+    internal static partial int NtSuspendProcess(SafeProcessHandle process);
+
+    [LibraryImport("ntdll.dll")]
+    internal static partial int NtResumeProcess(SafeProcessHandle process);
+
     /// <summary>Wine's ntdll exports wine_get_version; Windows' does not.</summary>
     internal static string? WineVersion()
     {
@@ -131,6 +152,14 @@ internal static unsafe partial class Native
 
         nint proc = GetProcAddress(ntdll, "wine_get_version");
         return proc == 0 ? null : Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)proc)());
+    }
+
+    /// <summary>The pids attached to our console.</summary>
+    internal static uint[] ConsoleProcesses()
+    {
+        uint* list = stackalloc uint[256];
+        uint n = GetConsoleProcessList(list, 256);
+        return new ReadOnlySpan<uint>(list, (int)Math.Min(n, 256)).ToArray();
     }
 
     /// <summary>True when this process is attached to a console.</summary>

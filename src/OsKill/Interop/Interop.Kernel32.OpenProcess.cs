@@ -5,6 +5,7 @@ namespace OsKill.Interop;
 internal static partial class Kernel32
 {
     internal const uint PROCESS_TERMINATE = 0x0001;
+    internal const uint PROCESS_SUSPEND_RESUME = 0x0800;
     internal const uint PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
     internal const uint SYNCHRONIZE = 0x00100000;
 

@@ -11,4 +11,7 @@ internal static class Libraries
 
     /// <summary>The Windows kernel: processes and consoles.</summary>
     internal const string Kernel32 = "kernel32.dll";
+
+    /// <summary>The Windows native API, below kernel32: process suspension and process information.</summary>
+    internal const string Ntdll = "ntdll.dll";
 }

@@ -59,7 +59,10 @@ internal static class ConsoleEvents
         consoleEvent == ConsoleEvent.CtrlC ? "Ctrl+C (CTRL_C_EVENT)" : "Ctrl+Break (CTRL_BREAK_EVENT)";
 
     /// <summary>Whether <paramref name="pid"/> is attached to the console we are attached to.</summary>
-    private static unsafe bool SharesOurConsole(int pid)
+    private static bool SharesOurConsole(int pid) => OurConsoleProcesses().Contains(pid);
+
+    /// <summary>The pids attached to our console (GetConsoleProcessList), ourselves included; empty when we have no console.</summary>
+    internal static unsafe int[] OurConsoleProcesses()
     {
         uint* list = stackalloc uint[64];
         uint count = Kernel32.GetConsoleProcessList(list, 64);
@@ -69,11 +72,11 @@ internal static class ConsoleEvents
             fixed (uint* p = larger)
             {
                 count = Math.Min(Kernel32.GetConsoleProcessList(p, (uint)larger.Length), (uint)larger.Length);
-                return larger.AsSpan(0, (int)count).Contains((uint)pid);
+                return Array.ConvertAll(larger[..(int)count], pid => (int)pid);
             }
         }
 
-        return new ReadOnlySpan<uint>(list, (int)count).Contains((uint)pid);
+        return new ReadOnlySpan<uint>(list, (int)count).ToArray().Select(pid => (int)pid).ToArray();
     }
 
     /// <summary>

@@ -1,0 +1,395 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Microsoft.Win32.SafeHandles;
+using OsKill.Interop;
+
+namespace OsKill.Windows;
+
+/// <summary>
+/// How <see cref="ProcessContainer"/> works on Windows: a job object of its own, with
+/// JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE. A process assigned to the job is inside, and so is every
+/// process it creates afterwards (nothing here grants breakaway). The kill is TerminateJobObject;
+/// the call then waits until the job has no active process, woken by the job's I/O completion port
+/// (JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO), not by a timer. If this process dies, Windows closes the
+/// job handle, and the kill-on-close limit ends everything in the job.
+/// </summary>
+[SupportedOSPlatform("windows")]
+internal sealed class JobObjectContainer : IDisposable
+{
+    /// <summary>How long the members may take to exit after the kill.</summary>
+    internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
+
+    private const uint AssignAccess = Kernel32.PROCESS_SET_QUOTA | Kernel32.PROCESS_TERMINATE;
+
+    /// <summary>The completion key of the job's messages on our port.</summary>
+    private const nuint JobKey = 1;
+
+    /// <summary>The completion key of the packet we post to wake a waiter on cancellation.</summary>
+    private const nuint WakeKey = 2;
+
+    private readonly KernelHandle _job;
+    private readonly SemaphoreSlim _killing = new(1, 1);
+    private KernelHandle? _port;
+    private bool _disposed;
+
+    private JobObjectContainer(KernelHandle job)
+    {
+        _job = job;
+    }
+
+    /// <summary>Creates an unnamed job with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE.</summary>
+    internal static unsafe JobObjectContainer Create()
+    {
+        nint raw = Kernel32.CreateJobObject(0, null);
+        if (raw == 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "CreateJobObjectW", "cannot create the job object of a process container", null, null);
+        }
+
+        var job = new KernelHandle(raw);
+        var limits = default(Kernel32.JobExtendedLimitInformation);
+        limits.BasicLimitInformation.LimitFlags = Kernel32.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        if (!Kernel32.SetInformationJobObject(raw, Kernel32.JobObjectExtendedLimitInformation, &limits, (uint)sizeof(Kernel32.JobExtendedLimitInformation)))
+        {
+            int error = Marshal.GetLastPInvokeError();
+            job.Dispose();
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "SetInformationJobObject", "cannot set JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE on the job object of a process container", null, null);
+        }
+
+        return new JobObjectContainer(job);
+    }
+
+    /// <summary>Opens the pid and assigns it to the job.</summary>
+    internal void Add(int pid)
+    {
+        ThrowIfDisposed();
+        nint raw = Kernel32.OpenProcess(AssignAccess, inheritHandle: false, pid);
+        if (raw == 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            if (error == WinError.ERROR_INVALID_PARAMETER)
+            {
+                throw OsException.FromWin32(error, Errno.ESRCH, "OpenProcess", $"cannot put pid {pid} into the process container", pid, null);
+            }
+
+            throw AssignError(error, pid, "OpenProcess");
+        }
+
+        using var process = new SafeProcessHandle(raw, ownsHandle: true);
+        Assign(process, pid);
+    }
+
+    /// <summary>Assigns a process, through a handle of the caller (it needs PROCESS_SET_QUOTA and PROCESS_TERMINATE), to the job.</summary>
+    internal void Add(SafeHandle process, int pid)
+    {
+        ThrowIfDisposed();
+        Assign(process, pid);
+    }
+
+    /// <summary>
+    /// Starts the process, assigns it to the job at once, then walks the descendants it may have
+    /// created before the assignment and assigns those too.
+    /// </summary>
+    internal Process Start(ProcessStartInfo startInfo)
+    {
+        ThrowIfDisposed();
+        if (startInfo.UseShellExecute)
+        {
+            throw new ArgumentException("ProcessContainer.Start needs UseShellExecute = false: with the shell, the process that starts is not always the program, and may be outside the container.", nameof(startInfo));
+        }
+
+        if (string.IsNullOrEmpty(startInfo.FileName))
+        {
+            throw new ArgumentException("ProcessStartInfo.FileName is empty.", nameof(startInfo));
+        }
+
+        Process process = Process.Start(startInfo)
+            ?? throw new InvalidOperationException($"Process.Start returned no process for {startInfo.FileName}.");
+        try
+        {
+            Assign(process.SafeHandle, process.Id);
+
+            // Process.Start cannot create the process suspended, so it ran for the moment between
+            // CreateProcess and the assignment: whatever it created then is outside. Find it by
+            // parent pid (our handle keeps the pid from being reused) and put it in too.
+            WindowsProcessTree.ForEachDescendant(process.SafeHandle, AssignAccess, "contain", (pid, handle) =>
+            {
+                if (!Kernel32.IsProcessInJob(handle.DangerousGetHandle(), _job.DangerousGetHandle(), out bool inside) || !inside)
+                {
+                    Assign(handle, pid);
+                }
+            });
+        }
+        catch
+        {
+            // Never leave running, outside the container, what the caller asked to have inside.
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+
+            process.Dispose();
+            throw;
+        }
+
+        return process;
+    }
+
+    /// <summary>The pids in the job now (JobObjectBasicProcessIdList).</summary>
+    internal unsafe List<int> ProcessIds()
+    {
+        ThrowIfDisposed();
+        int capacity = 64;
+        while (true)
+        {
+            int size = (2 * sizeof(uint)) + (capacity * sizeof(nuint));
+            byte[] buffer = new byte[size];
+            fixed (byte* p = buffer)
+            {
+                bool ok = Kernel32.QueryInformationJobObject(_job.DangerousGetHandle(), Kernel32.JobObjectBasicProcessIdList, p, (uint)size, out _);
+                int error = ok ? 0 : Marshal.GetLastPInvokeError();
+                uint assigned = ((uint*)p)[0];
+                uint listed = ((uint*)p)[1];
+                if (!ok && error != Kernel32.ERROR_MORE_DATA)
+                {
+                    throw OsException.FromWin32(error, WinError.ToErrno(error), "QueryInformationJobObject", "cannot list the processes of a process container", null, null);
+                }
+
+                // Success means the list is complete (it may hold fewer than the count: Wine, for
+                // one, counts processes that are exiting but does not list them).
+                if (ok)
+                {
+                    var pids = new List<int>((int)listed);
+                    nuint* ids = (nuint*)(p + (2 * sizeof(uint)));
+                    for (int i = 0; i < listed; i++)
+                    {
+                        pids.Add((int)ids[i]);
+                    }
+
+                    return pids;
+                }
+
+                // More processes than room: grow, with a margin for those starting meanwhile.
+                capacity = Math.Max(capacity * 2, (int)assigned + 16);
+            }
+        }
+    }
+
+    /// <summary>TerminateJobObject (exit code −1), then waits until the job has no active process.</summary>
+    internal async Task<TreeKillResult> KillAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        ThrowIfDisposed();
+        await _killing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            List<int> killed = Terminate();
+            if (ActiveProcesses() != 0)
+            {
+                long deadline = HandleWait.Deadline(ExitLimit);
+                bool empty = await Task.Run(() => WaitUntilEmpty(deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
+                if (!empty)
+                {
+                    throw NotEmptied();
+                }
+            }
+
+            return new TreeKillResult(killed, rounds: 0, exitedDuringWalk: 0, started.Elapsed);
+        }
+        finally
+        {
+            _killing.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _killing.Wait();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            bool empty = true;
+            try
+            {
+                if (ActiveProcesses() != 0)
+                {
+                    Terminate();
+                    empty = WaitUntilEmpty(HandleWait.Deadline(ExitLimit), CancellationToken.None);
+                }
+            }
+            finally
+            {
+                // Closing the last handle on the job ends whatever is still in it (kill on close).
+                _disposed = true;
+                _job.Dispose();
+                _port?.Dispose();
+            }
+
+            if (!empty)
+            {
+                throw new TimeoutException($"Every process in the process container was ended with TerminateJobObject, but some had not exited after {ExitLimit.TotalSeconds:0} s.");
+            }
+        }
+        finally
+        {
+            _killing.Release();
+        }
+    }
+
+    private void Assign(SafeHandle process, int pid)
+    {
+        bool added = false;
+        try
+        {
+            process.DangerousAddRef(ref added);
+            if (!Kernel32.AssignProcessToJobObject(_job.DangerousGetHandle(), process.DangerousGetHandle()))
+            {
+                throw AssignError(Marshal.GetLastPInvokeError(), pid, "AssignProcessToJobObject");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                process.DangerousRelease();
+            }
+        }
+    }
+
+    private static Exception AssignError(int error, int pid, string operation)
+    {
+        if (error == WinError.ERROR_ACCESS_DENIED)
+        {
+            return new UnauthorizedAccessException(
+                $"[WinError {error}] {Marshal.GetPInvokeErrorMessage(error).TrimEnd('.', ' ', '\r', '\n')}: cannot put pid {pid} into the process container ({operation}). " +
+                "The process may belong to another user, or be in a job that does not allow nesting (before Windows 8 a process can be in one job only).");
+        }
+
+        return OsException.FromWin32(error, WinError.ToErrno(error), operation, $"cannot put pid {pid} into the process container", pid, null);
+    }
+
+    /// <summary>Drains stale packets, ends every process in the job, and returns the pids it listed just before.</summary>
+    private List<int> Terminate()
+    {
+        KernelHandle port = Port();
+        while (Kernel32.GetQueuedCompletionStatus(port.DangerousGetHandle(), out _, out _, out _, 0))
+        {
+            // Messages from before this kill (processes started and exited): not what we wait for.
+        }
+
+        List<int> pids = ProcessIds();
+        if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)WindowsProcessTree.KillExitCode)))
+        {
+            int error = Marshal.GetLastPInvokeError();
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "TerminateJobObject", $"cannot end the {pids.Count} process(es) of the process container with exit code {WindowsProcessTree.KillExitCode}", null, WindowsProcessTree.KillExitCode);
+        }
+
+        return pids;
+    }
+
+    /// <summary>
+    /// The job's completion port, made and associated at the first kill: from then on the job posts
+    /// a message for every process start and exit, so a container that never kills queues nothing.
+    /// </summary>
+    private unsafe KernelHandle Port()
+    {
+        if (_port is not null)
+        {
+            return _port;
+        }
+
+        nint raw = Kernel32.CreateIoCompletionPort(Kernel32.INVALID_HANDLE_VALUE, 0, 0, 1);
+        if (raw == 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "CreateIoCompletionPort", "cannot create the completion port of a process container", null, null);
+        }
+
+        var port = new KernelHandle(raw);
+        var association = new Kernel32.JobAssociateCompletionPort { CompletionKey = (nint)JobKey, CompletionPort = raw };
+        if (!Kernel32.SetInformationJobObject(_job.DangerousGetHandle(), Kernel32.JobObjectAssociateCompletionPortInformation, &association, (uint)sizeof(Kernel32.JobAssociateCompletionPort)))
+        {
+            int error = Marshal.GetLastPInvokeError();
+            port.Dispose();
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "SetInformationJobObject", "cannot associate a completion port with the job object of a process container", null, null);
+        }
+
+        return _port = port;
+    }
+
+    /// <summary>The job's active process count (JobObjectBasicAccountingInformation).</summary>
+    private unsafe uint ActiveProcesses()
+    {
+        Kernel32.JobBasicAccountingInformation info;
+        if (!Kernel32.QueryInformationJobObject(_job.DangerousGetHandle(), Kernel32.JobObjectBasicAccountingInformation, &info, (uint)sizeof(Kernel32.JobBasicAccountingInformation), out _))
+        {
+            int error = Marshal.GetLastPInvokeError();
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "QueryInformationJobObject", "cannot read the active process count of a process container", null, null);
+        }
+
+        return info.ActiveProcesses;
+    }
+
+    /// <summary>
+    /// Waits, on the calling thread, until the job has no active process: each packet on the port
+    /// (JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO, or another message) wakes it to read the count again.
+    /// False at the deadline.
+    /// </summary>
+    private bool WaitUntilEmpty(long deadline, CancellationToken cancellationToken)
+    {
+        KernelHandle port = Port();
+        using CancellationTokenRegistration wake = cancellationToken.UnsafeRegister(
+            static state => Kernel32.PostQueuedCompletionStatus(((KernelHandle)state!).DangerousGetHandle(), 0, WakeKey, 0),
+            port);
+        while (ActiveProcesses() != 0)
+        {
+            uint ms = HandleWait.Milliseconds(deadline);
+            bool got = Kernel32.GetQueuedCompletionStatus(port.DangerousGetHandle(), out _, out _, out _, ms);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!got && Marshal.GetLastPInvokeError() == (int)Kernel32.WAIT_TIMEOUT)
+            {
+                return ActiveProcesses() == 0;
+            }
+
+            if (!got)
+            {
+                int error = Marshal.GetLastPInvokeError();
+                throw OsException.FromWin32(error, WinError.ToErrno(error), "GetQueuedCompletionStatus", "cannot wait for the processes of a process container to exit", null, null);
+            }
+        }
+
+        return true;
+    }
+
+    private TimeoutException NotEmptied() => new(
+        $"Every process in the process container was ended with TerminateJobObject (exit code {WindowsProcessTree.KillExitCode}), but it still had " +
+        $"{ActiveProcesses()} active process(es) after {ExitLimit.TotalSeconds:0} s: {string.Join(", ", ProcessIds().Take(20))}.");
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>A job or completion-port handle, closed with CloseHandle.</summary>
+    private sealed class KernelHandle : SafeHandleZeroOrMinusOneIsInvalid
+    {
+        internal KernelHandle(nint handle)
+            : base(ownsHandle: true)
+        {
+            SetHandle(handle);
+        }
+
+        protected override bool ReleaseHandle() => Kernel32.CloseHandle(handle);
+    }
+}
