@@ -20,9 +20,9 @@ public sealed class TreeKillResult
     public int KilledCount => KilledPids.Count;
 
     /// <summary>
-    /// The pids of the processes that were killed, the root first. Each had been frozen (stopped)
-    /// and was still running when SIGKILL reached it, and each has exited by the time the result is
-    /// returned. A container kill lists the processes that were in the container just before the
+    /// The pids of the processes that were killed, the root first. Each had been frozen (stopped
+    /// with SIGSTOP on Linux, suspended on Windows) and was still running when SIGKILL (Windows:
+    /// TerminateProcess) reached it, and each has exited by the time the result is returned. A container kill lists the processes that were in the container just before the
     /// kill; a child forked in that instant is killed too, but may be missing from the list.
     /// </summary>
     public IReadOnlyList<int> KilledPids { get; }
@@ -36,9 +36,11 @@ public sealed class TreeKillResult
     public int Rounds { get; }
 
     /// <summary>
-    /// Members that exited on their own, or were reaped, before they could be stopped. Their children
-    /// at the time they exited were reparented (to init or the nearest subreaper) and so left the
-    /// tree: no walk can reach them. 0 means that nothing left the tree during the kill.
+    /// Members that exited on their own, or were reaped, before they could be stopped. On Linux their
+    /// children at the time they exited were reparented (to init or the nearest subreaper) and so
+    /// left the tree: no walk can reach them. On Windows the walk still finds the children of a
+    /// member whose handle it holds, so such children are not lost. 0 means that nothing exited
+    /// during the kill.
     /// </summary>
     public int ExitedDuringWalk { get; }
 
