@@ -6,6 +6,8 @@
 #   /bin/kill    Debian's (procps)
 #   the JIT build under the dotnet host (`dotnet OsKill.Cli.dll`, how the dotnet tool runs)
 #   python3's os.kill
+# and two floors: an empty C program (what exec costs here) and an empty NativeAOT program built
+# with oskill's own start-up settings (bench/floor/EmptyAot; what the .NET runtime adds to that).
 # Writes artifacts/bench/cli.md (the table, the ratio to /bin/kill and the conditions; the
 # benchmarks page includes it) and artifacts/bench/cli.json (hyperfine's export).
 # docs/cli-startup.md explains where the time goes. Needs the .NET SDK, gcc (the NativeAOT link)
@@ -42,6 +44,9 @@ dotnet=$(command -v dotnet)
 echo "publishing the NativeAOT pair to $aot, building the JIT one"
 dotnet publish src/OsKill.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" --verbosity quiet
 dotnet build src/OsKill.Cli -c Release --verbosity quiet
+dotnet publish bench/floor/EmptyAot -c Release -r linux-x64 -o "$out/empty-aot" --verbosity quiet
+mkdir -p "$out/bin"
+gcc -O2 -o "$out/bin/empty" bench/floor/empty.c
 
 sleep 3600 &
 target=$!
@@ -54,10 +59,14 @@ trap 'kill "$target" 2>/dev/null || true' EXIT
 /bin/kill -0 "$target"
 "$dotnet" "$jit" -0 "$target"
 /usr/bin/python3 -c "import os; os.kill($target, 0)"
+"$out/empty-aot/EmptyAot"
+"$out/bin/empty"
 [ "$("$aot/oskill" -l 130)" = INT ]
 
 front="oskill -0 PID (NativeAOT front)"
 kill="/bin/kill -0 PID"
+empty_aot="floor: an empty NativeAOT program (oskill's settings)"
+empty_c="floor: an empty C program"
 mkdir -p "$out"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$out/cli.json" --export-markdown "$out/cli-table.md" \
@@ -65,14 +74,19 @@ hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$out/cli.json" --e
   -n "OsKill.Cli -0 PID (NativeAOT, with System.CommandLine)" "$aot/OsKill.Cli -0 $target" \
   -n "$kill" "/bin/kill -0 $target" \
   -n "dotnet OsKill.Cli.dll -0 PID (JIT)" "$dotnet $jit -0 $target" \
-  -n "python3 os.kill(PID, 0)" "/usr/bin/python3 -c 'import os; os.kill($target, 0)'"
+  -n "python3 os.kill(PID, 0)" "/usr/bin/python3 -c 'import os; os.kill($target, 0)'" \
+  -n "$empty_aot" "$out/empty-aot/EmptyAot" \
+  -n "$empty_c" "$out/bin/empty"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-ratio=$(/usr/bin/python3 - "$out/cli.json" "$front" "$kill" <<'EOF'
+ratio=$(/usr/bin/python3 - "$out/cli.json" "$front" "$kill" "$empty_aot" <<'EOF'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-front, kill = results[sys.argv[2]], results[sys.argv[3]]
-print(f"{front['mean'] / kill['mean']:.2f}× by the mean, {front['min'] / kill['min']:.2f}× by the minimum")
+front, kill, empty = results[sys.argv[2]], results[sys.argv[3]], results[sys.argv[4]]
+print(f"{front['mean'] / kill['mean']:.2f}× by the mean, {front['min'] / kill['min']:.2f}× by the minimum. "
+      f"An empty NativeAOT program with the same settings takes {empty['mean'] / kill['mean']:.2f}× /bin/kill's mean: "
+      f"the runtime's start alone is {empty['mean'] * 1000:.1f} ms of the front's {front['mean'] * 1000:.1f} ms, "
+      f"and oskill's own work adds {(front['mean'] - empty['mean']) * 1000:.1f} ms to it")
 EOF
 )
 

@@ -95,7 +95,7 @@ run OsKill.TreeBench
 
 step "2. Whole command: bench/cli.sh"
 if [ "$cli" = yes ] && [ -x bench/cli.sh ]; then
-  if [ "$mode" = full ]; then bench/cli.sh; else bench/cli.sh 30; fi
+  if [ "$mode" = full ]; then bench/cli.sh; else bench/cli.sh --quick; fi
 elif [ "$cli" = yes ]; then
   echo "bench/cli.sh is not in this tree: the page says so"
 else

@@ -1,0 +1,2 @@
+// An empty NativeAOT program: see EmptyAot.csproj.
+return 0;
