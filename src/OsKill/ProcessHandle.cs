@@ -194,7 +194,7 @@ public sealed class ProcessHandle : IDisposable
     /// </remarks>
     /// <param name="cancellationToken">Cancels the call before the kill (what was frozen is continued); after it, only the wait.</param>
     /// <returns>Which processes were killed.</returns>
-    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="ProcessLookupException">Linux: the process has exited and been reaped. (On Windows an exited root is not an error while the handle is held: its children are still found and killed.)</exception>
     /// <exception cref="ArgumentException">The process is the caller or one of its ancestors. Nothing is sent.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop, or a killed member did not exit; see <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>.</exception>
