@@ -25,11 +25,6 @@ internal sealed class CgroupContainer : IDisposable
     /// <summary>The shell line that moves itself into the cgroup, then becomes the program: $1 is cgroup.procs, the rest is the command.</summary>
     internal const string EnterScript = "echo $$ > \"$1\" || exit 126; shift; exec \"$@\"";
 
-    private const int EPERM = 1;
-    private const int ESRCH = 3;
-    private const int EACCES = 13;
-    private const int EBUSY = 16;
-    private const int EROFS = 30;
 
     private static int s_next;
 
@@ -110,7 +105,7 @@ internal sealed class CgroupContainer : IDisposable
         if (Libc.Mkdir(path, Convert.ToUInt32("755", 8)) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno is EACCES or EPERM or EROFS)
+            if (errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
             {
                 throw new UnauthorizedAccessException(
                     $"[Errno {errno}] {Marshal.GetPInvokeErrorMessage(errno)}: cannot create the cgroup {path} (mkdir). " +
@@ -244,7 +239,7 @@ internal sealed class CgroupContainer : IDisposable
                 int errno = Marshal.GetLastPInvokeError();
 
                 // Still being emptied (the last member is exiting): wait for "populated 0", once.
-                if (errno == EBUSY && ReadEvent("populated") != 0)
+                if (errno == Errno.EBUSY && ReadEvent("populated") != 0)
                 {
                     WaitForEvent("populated", 0, ExitLimit, CancellationToken.None);
                     errno = Libc.Rmdir(CgroupPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
@@ -318,7 +313,7 @@ internal sealed class CgroupContainer : IDisposable
                 if (fd < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno == ESRCH)
+                    if (errno == Errno.ESRCH)
                     {
                         continue;
                     }
@@ -333,7 +328,7 @@ internal sealed class CgroupContainer : IDisposable
                 {
                     killed.Add(pid);
                 }
-                else if (sent != ESRCH)
+                else if (sent != Errno.ESRCH)
                 {
                     throw OsException.FromErrno(sent, "pidfd_send_signal", OsException.Sending(Signal.SIGKILL, pidfd.ToString()) + " in the cgroup " + CgroupPath, pid, Signal.SIGKILL);
                 }
@@ -449,7 +444,7 @@ internal sealed class CgroupContainer : IDisposable
 
     private static Exception WriteError(int errno, string path, string attempt, int? pid)
     {
-        if (errno is EACCES or EPERM or EROFS)
+        if (errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
         {
             return new UnauthorizedAccessException(
                 $"[Errno {errno}] {Marshal.GetPInvokeErrorMessage(errno)}: {attempt} (write {path}). " +

@@ -12,7 +12,6 @@ namespace OsKill.Unix;
 /// </summary>
 internal sealed unsafe class FdWait : IDisposable
 {
-    private const int EINTR = 4;
 
     private readonly CancellationToken _cancellationToken;
     private readonly int _cancelFd = -1;
@@ -147,7 +146,7 @@ internal sealed unsafe class FdWait : IDisposable
             if (result < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == EINTR)
+                if (errno == Errno.EINTR)
                 {
                     continue;
                 }

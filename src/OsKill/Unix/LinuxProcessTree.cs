@@ -34,7 +34,6 @@ internal sealed class LinuxProcessTree : IDisposable
     /// <summary>How long the killed members may take to exit.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
-    private const int ESRCH = 3;
 
     private static readonly bool s_haveChildrenFiles = File.Exists("/proc/thread-self/children");
 
@@ -134,7 +133,7 @@ internal sealed class LinuxProcessTree : IDisposable
                 int pid = int.Parse(line.AsSpan(4).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
                 if (pid == -1)
                 {
-                    throw OsException.FromErrno(ESRCH, "pidfd", $"cannot kill the process tree of {pidfd}: the process has exited and been reaped", pidfd.Pid, null);
+                    throw OsException.FromErrno(Errno.ESRCH, "pidfd", $"cannot kill the process tree of {pidfd}: the process has exited and been reaped", pidfd.Pid, null);
                 }
 
                 if (pid == 0)
@@ -323,7 +322,7 @@ internal sealed class LinuxProcessTree : IDisposable
             {
                 reached.Add(m);
             }
-            else if (errno == ESRCH)
+            else if (errno == Errno.ESRCH)
             {
                 MarkGone(m);
             }
@@ -356,7 +355,7 @@ internal sealed class LinuxProcessTree : IDisposable
                 m.Stopped = false;
                 m.StoppedByUs = false;
             }
-            else if (errno == ESRCH)
+            else if (errno == Errno.ESRCH)
             {
                 MarkGone(m);
             }
@@ -511,7 +510,7 @@ internal sealed class LinuxProcessTree : IDisposable
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == ESRCH)
+            if (errno == Errno.ESRCH)
             {
                 return null; // exited and reaped since its parent listed it
             }
@@ -558,7 +557,7 @@ internal sealed class LinuxProcessTree : IDisposable
         }
 
         int errno = Send(member, Signal.SIGSTOP);
-        if (errno == ESRCH)
+        if (errno == Errno.ESRCH)
         {
             MarkGone(member);
             return;
@@ -612,7 +611,7 @@ internal sealed class LinuxProcessTree : IDisposable
         int read = ReadStat(m, out ProcFs.Stat stat);
 
         // The stat is this member's only if the member still held its pid after we read it.
-        if (Probe(m) == ESRCH)
+        if (Probe(m) == Errno.ESRCH)
         {
             MarkGone(m);
             return true;
@@ -695,7 +694,7 @@ internal sealed class LinuxProcessTree : IDisposable
             {
                 killed.Add(m);
             }
-            else if (errno == ESRCH)
+            else if (errno == Errno.ESRCH)
             {
                 MarkGone(m);
             }
@@ -764,7 +763,7 @@ internal sealed class LinuxProcessTree : IDisposable
             }
 
             int errno = Send(m, Signal.SIGCONT);
-            if (errno != 0 && errno != ESRCH)
+            if (errno != 0 && errno != Errno.ESRCH)
             {
                 errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + " to continue it after the tree kill failed", m.Pid, Signal.SIGCONT));
             }

@@ -11,7 +11,6 @@ namespace OsKill.Unix;
 /// </summary>
 internal static class ProcFs
 {
-    internal const int ENOENT = 2;
 
     /// <summary>What /proc/PID/stat says about a process (or a task, for /proc/PID/task/TID/stat).</summary>
     internal readonly record struct Stat(char State, int ParentPid, int Threads, ulong StartTime);
@@ -128,7 +127,7 @@ internal static class ProcFs
         if (!TryParseStat(buffer.AsSpan(0, n), out stat))
         {
             // An empty read: the task went away while we read it.
-            return -ENOENT;
+            return -Errno.ENOENT;
         }
 
         return 0;

@@ -13,7 +13,6 @@ namespace OsKill.Unix;
 /// </summary>
 internal static class ProcessStartTime
 {
-    private const int ESRCH = 3;
     private const int SZOMB = 5; // macOS and FreeBSD
 
     /// <summary>What was read: an opaque start time (comparable only with another read of the same OS), and whether the process is a zombie.</summary>
@@ -49,7 +48,7 @@ internal static class ProcessStartTime
         if (n <= 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            return errno == 0 ? ESRCH : errno;
+            return errno == 0 ? Errno.ESRCH : errno;
         }
 
         var bytes = new ReadOnlySpan<byte>(info, Libc.ProcBsdInfoSize);
@@ -79,7 +78,7 @@ internal static class ProcessStartTime
 
         if (length == 0)
         {
-            return ESRCH;
+            return Errno.ESRCH;
         }
 
         var bytes = new ReadOnlySpan<byte>(info, Libc.KinfoProcSize);
@@ -102,7 +101,7 @@ internal static class ProcessStartTime
         int result = ProcFs.ReadStat("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat", ref buffer, out ProcFs.Stat stat);
         if (result < 0)
         {
-            return result == -ProcFs.ENOENT ? ESRCH : -result;
+            return result == -Errno.ENOENT ? Errno.ESRCH : -result;
         }
 
         reading = new Reading(stat.StartTime, stat.State is 'Z' or 'X' or 'x');

@@ -11,8 +11,6 @@ namespace OsKill.Unix;
 /// </summary>
 internal static class StartTimeExitWait
 {
-    private const int ESRCH = 3;
-    private const int EINTR = 4;
 
     internal static Task WaitForExitAsync(StartTimeHandle handle, CancellationToken cancellationToken)
     {
@@ -35,7 +33,7 @@ internal static class StartTimeExitWait
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == ESRCH)
+            if (errno == Errno.ESRCH)
             {
                 return;
             }
@@ -68,7 +66,7 @@ internal static class StartTimeExitWait
         {
             if (!Register(kq, (nuint)handle.Pid, Libc.EVFILT_PROC, Libc.NOTE_EXIT, out int errno))
             {
-                if (errno == ESRCH)
+                if (errno == Errno.ESRCH)
                 {
                     return Task.CompletedTask; // gone already
                 }
@@ -134,7 +132,7 @@ internal static class StartTimeExitWait
                 if (n < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
+                    if (errno == Errno.EINTR)
                     {
                         continue;
                     }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using OsKill.Interop;
 
 namespace OsKill.Unix;
 
@@ -15,7 +16,6 @@ namespace OsKill.Unix;
 /// </remarks>
 internal sealed class StartTimeHandle : SafeHandle
 {
-    private const int ESRCH = 3;
 
     private StartTimeHandle(int pid, ulong startTime)
         : base(invalidHandleValue: -1, ownsHandle: true)
@@ -66,7 +66,7 @@ internal sealed class StartTimeHandle : SafeHandle
     {
         if (HasExited)
         {
-            throw new ProcessLookupException(ESRCH, $"[Errno 3] No such process: cannot send {OsException.SignalText(sig)} to pid {Pid}: the process this handle names has exited (its start time no longer matches)")
+            throw new ProcessLookupException(Errno.ESRCH, $"[Errno 3] No such process: cannot send {OsException.SignalText(sig)} to pid {Pid}: the process this handle names has exited (its start time no longer matches)")
             {
                 Pid = Pid,
                 Signal = sig,

@@ -15,24 +15,6 @@ internal static class HandleWait
     internal static long Deadline(TimeSpan limit) =>
         limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
 
-    /// <summary>Whether the process (or any waitable object) is signalled now; false when it cannot be waited on.</summary>
-    internal static bool IsSignalled(SafeHandle handle)
-    {
-        bool added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            return Kernel32.WaitForSingleObject(handle.DangerousGetHandle(), 0) == Kernel32.WAIT_OBJECT_0;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
-    }
-
     /// <summary>
     /// Waits, on the calling thread, until every handle is signalled (every process has exited), or
     /// until <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp). Returns the indexes

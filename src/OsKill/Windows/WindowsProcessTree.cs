@@ -270,7 +270,7 @@ internal sealed class WindowsProcessTree : IDisposable
 
             var member = new Member(pid, new SafeProcessHandle(handle, ownsHandle: true), tree.ReadIdentity(handle, pid).Created);
             tree.Add(member);
-            if (HandleWait.IsSignalled(member.Handle))
+            if (ProcessWait.HasExited(member.Handle))
             {
                 member.Exited = true;
                 tree._exitedDuringWalk++;
@@ -475,7 +475,7 @@ internal sealed class WindowsProcessTree : IDisposable
 
         var member = new Member(pid, handle, created);
         Add(member);
-        if (HandleWait.IsSignalled(handle))
+        if (ProcessWait.HasExited(handle))
         {
             member.Exited = true;
             _exitedDuringWalk++;
@@ -509,7 +509,7 @@ internal sealed class WindowsProcessTree : IDisposable
             return;
         }
 
-        if (status == Ntdll.STATUS_PROCESS_IS_TERMINATING || HandleWait.IsSignalled(m.Handle))
+        if (status == Ntdll.STATUS_PROCESS_IS_TERMINATING || ProcessWait.HasExited(m.Handle))
         {
             m.Exited = true;
             _exitedDuringWalk++;
@@ -544,7 +544,7 @@ internal sealed class WindowsProcessTree : IDisposable
 
             m.Suspended = false;
             int status = Ntdll.NtResumeProcess(m.Handle.DangerousGetHandle());
-            if (status != Ntdll.STATUS_SUCCESS && !HandleWait.IsSignalled(m.Handle))
+            if (status != Ntdll.STATUS_SUCCESS && !ProcessWait.HasExited(m.Handle))
             {
                 errors.Add(NtError(status, "NtResumeProcess", $"cannot resume pid {m.Pid}, suspended to {Purpose()}", m.Pid));
             }
@@ -564,7 +564,7 @@ internal sealed class WindowsProcessTree : IDisposable
                 continue;
             }
 
-            if (HandleWait.IsSignalled(m.Handle))
+            if (ProcessWait.HasExited(m.Handle))
             {
                 m.Exited = true;
                 continue;
@@ -604,7 +604,7 @@ internal sealed class WindowsProcessTree : IDisposable
                     batch.Add(m);
                     killed.Add(m);
                 }
-                else if (HandleWait.IsSignalled(m.Handle))
+                else if (ProcessWait.HasExited(m.Handle))
                 {
                     // TerminateProcess fails with access denied on a process that is exiting.
                     m.Exited = true;
@@ -671,7 +671,7 @@ internal sealed class WindowsProcessTree : IDisposable
                 ConsoleControl.Send(target.Pid, (ConsoleEvent)sig);
                 return true;
             }
-            catch (ProcessLookupException) when (HandleWait.IsSignalled(target.Handle))
+            catch (ProcessLookupException) when (ProcessWait.HasExited(target.Handle))
             {
                 // It exited just now: try the next live member.
                 target.Exited = true;
