@@ -32,4 +32,30 @@ public sealed record TreeStopResult
 
     /// <summary>How the root ended, where that can be known (see <see cref="ProcessHandle.ExitStatus"/>).</summary>
     public ProcessExitStatus? ExitStatus { get; init; }
+
+    /// <summary>
+    /// The result of a stop that saw every member exit after step <paramref name="step"/>, or, when
+    /// it is null, found nothing alive to send the first step to.
+    /// </summary>
+    internal static TreeStopResult EndedAfter(int? step, StopOptions options, TimeSpan elapsed, int members, int killed, int rounds) => new()
+    {
+        Exited = true,
+        AlreadyExited = step is null,
+        StepIndex = step,
+        Signal = step is int s ? options.Steps[s].Signal : null,
+        Elapsed = elapsed,
+        Members = members,
+        Killed = killed,
+        Rounds = rounds,
+    };
+
+    /// <summary>The result of a stop whose steps ran out with members still running.</summary>
+    internal static TreeStopResult NotEnded(TimeSpan elapsed, int members, int killed, int rounds) => new()
+    {
+        Exited = false,
+        Elapsed = elapsed,
+        Members = members,
+        Killed = killed,
+        Rounds = rounds,
+    };
 }

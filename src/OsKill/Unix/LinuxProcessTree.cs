@@ -60,15 +60,8 @@ internal sealed class LinuxProcessTree : IDisposable
     {
         var started = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
-        using var tree = new LinuxProcessTree(scanProc);
-        Task<List<Member>> exits;
-        using (PriorityBoost.Raise())
-        {
-            SafePidfdHandle root = Pidfd.Open(rootPid, 0);
-            exits = tree.FreezeAndKill(root, ownsRoot: true, rootPid, nameof(rootPid), cancellationToken);
-        }
-
-        return await tree.FinishAsync(exits, rootPid, started).ConfigureAwait(false);
+        SafePidfdHandle root = Pidfd.Open(rootPid, 0);
+        return await KillAsync(root, ownsRoot: true, rootPid, nameof(rootPid), scanProc, started, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Kills the tree whose root the caller holds a pidfd for; the caller keeps the pidfd.</summary>
@@ -76,28 +69,9 @@ internal sealed class LinuxProcessTree : IDisposable
     {
         var started = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
-        bool added = false;
-        try
-        {
-            root.DangerousAddRef(ref added);
-            using var tree = new LinuxProcessTree(scanProc);
-            Task<List<Member>> exits;
-            int rootPid;
-            using (PriorityBoost.Raise())
-            {
-                rootPid = PidOfPidfd(root);
-                exits = tree.FreezeAndKill(root, ownsRoot: false, rootPid, nameof(root), cancellationToken);
-            }
-
-            return await tree.FinishAsync(exits, rootPid, started).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (added)
-            {
-                root.DangerousRelease();
-            }
-        }
+        return await WithCallersRootAsync(
+            root,
+            rootPid => KillAsync(root, ownsRoot: false, rootPid, nameof(root), scanProc, started, cancellationToken)).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -146,6 +120,39 @@ internal sealed class LinuxProcessTree : IDisposable
         }
 
         throw new ArgumentException($"{pidfd} is not a pidfd: {path} has no \"Pid:\" line.", nameof(pidfd));
+    }
+
+    private static async Task<TreeKillResult> KillAsync(SafePidfdHandle root, bool ownsRoot, int rootPid, string paramName, bool scanProc, Stopwatch started, CancellationToken cancellationToken)
+    {
+        using var tree = new LinuxProcessTree(scanProc);
+        Task<List<Member>> exits;
+        using (PriorityBoost.Raise())
+        {
+            exits = tree.FreezeAndKill(root, ownsRoot, rootPid, paramName, cancellationToken);
+        }
+
+        return await tree.FinishAsync(exits, rootPid, started).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the pid that the caller's pidfd names, with the pidfd
+    /// referenced throughout, so that it cannot be closed (and its number reused) under the work.
+    /// </summary>
+    private static async Task<T> WithCallersRootAsync<T>(SafePidfdHandle root, Func<int, Task<T>> work)
+    {
+        bool added = false;
+        try
+        {
+            root.DangerousAddRef(ref added);
+            return await work(PidOfPidfd(root)).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (added)
+            {
+                root.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>
@@ -221,92 +228,68 @@ internal sealed class LinuxProcessTree : IDisposable
     {
         var clock = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
-        bool added = false;
-        try
-        {
-            root.DangerousAddRef(ref added);
-            using var tree = new LinuxProcessTree(scanProc: !HaveChildrenFiles);
-            int rootPid = PidOfPidfd(root);
-            tree.AddRoot(root, ownsRoot: false, rootPid, nameof(root));
-            int killed = 0;
-            for (int i = 0; i < options.Steps.Count; i++)
-            {
-                StopStep step = options.Steps[i];
-                List<Member> reached;
-                List<Exception> errors;
-                using (PriorityBoost.Raise())
-                {
-                    tree.FreezeOrThaw(rootPid, cancellationToken);
-                    if (step.Signal == Signal.SIGKILL)
-                    {
-                        reached = tree.KillAll(out errors);
-                        killed += reached.Count;
-                    }
-                    else
-                    {
-                        reached = tree.SignalAll(step.Signal, out errors);
-                        errors.AddRange(tree.ContinueAll());
-                    }
-                }
-
-                if (tree._unstopped.Count > 0)
-                {
-                    errors.Insert(0, new TimeoutException(
-                        $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s for {OsException.SignalText(step.Signal)}: pid(s) {Pids(tree._unstopped)} did not stop " +
-                        "(uninterruptible sleep, or traced). The signal went to every member found, but children that those pids forked after the last walk may have been missed."));
-                }
-
-                if (errors.Count > 0)
-                {
-                    throw errors.Count == 1 ? errors[0] : new AggregateException($"Stopping the process tree of pid {rootPid} failed.", errors);
-                }
-
-                int members = tree._members.Count;
-                if (reached.Count == 0)
-                {
-                    // Nothing was alive to receive this step's signal: the previous step ended the tree.
-                    return Stopped(i == 0 ? null : i - 1, options, clock, members, killed, tree._rounds);
-                }
-
-                List<Member> left = await WaitForExitAsync(reached, step.Timeout, cancellationToken).ConfigureAwait(false);
-                if (left.Count == 0)
-                {
-                    return Stopped(i, options, clock, members, killed, tree._rounds);
-                }
-            }
-
-            return new TreeStopResult
-            {
-                Exited = false,
-                Elapsed = clock.Elapsed,
-                Members = tree._members.Count,
-                Killed = killed,
-                Rounds = tree._rounds,
-            };
-        }
-        finally
-        {
-            if (added)
-            {
-                root.DangerousRelease();
-            }
-        }
+        return await WithCallersRootAsync(root, rootPid => StopAsync(root, rootPid, options, clock, cancellationToken)).ConfigureAwait(false);
     }
 
-    private static TreeStopResult Stopped(int? step, StopOptions options, Stopwatch clock, int members, int killed, int rounds) => new()
+    private static async Task<TreeStopResult> StopAsync(SafePidfdHandle root, int rootPid, StopOptions options, Stopwatch clock, CancellationToken cancellationToken)
     {
-        Exited = true,
-        AlreadyExited = step is null,
-        StepIndex = step,
-        Signal = step is int s ? options.Steps[s].Signal : null,
-        Elapsed = clock.Elapsed,
-        Members = members,
-        Killed = killed,
-        Rounds = rounds,
-    };
+        using var tree = new LinuxProcessTree(scanProc: !HaveChildrenFiles);
+        tree.AddRoot(root, ownsRoot: false, rootPid, nameof(root));
+        int killed = 0;
+        for (int i = 0; i < options.Steps.Count; i++)
+        {
+            StopStep step = options.Steps[i];
+            List<Member> reached;
+            List<Exception> errors;
+            using (PriorityBoost.Raise())
+            {
+                tree.FreezeOrThaw(rootPid, cancellationToken);
+                if (step.Signal == Signal.SIGKILL)
+                {
+                    reached = tree.KillAll(out errors);
+                    killed += reached.Count;
+                }
+                else
+                {
+                    reached = tree.SignalAll(step.Signal, " while stopping its process tree", out errors);
+                    errors.AddRange(tree.ContinueAll());
+                }
+            }
 
-    /// <summary>Sends <paramref name="sig"/> to every live member through its pidfd. Returns those it reached.</summary>
-    private List<Member> SignalAll(int sig, out List<Exception> errors)
+            if (tree._unstopped.Count > 0)
+            {
+                errors.Insert(0, new TimeoutException(
+                    $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s for {OsException.SignalText(step.Signal)}: pid(s) {Pids(tree._unstopped)} did not stop " +
+                    "(uninterruptible sleep, or traced). The signal went to every member found, but children that those pids forked after the last walk may have been missed."));
+            }
+
+            if (errors.Count > 0)
+            {
+                throw errors.Count == 1 ? errors[0] : new AggregateException($"Stopping the process tree of pid {rootPid} failed.", errors);
+            }
+
+            if (reached.Count == 0)
+            {
+                // Nothing was alive to receive this step's signal: the previous step ended the tree.
+                return TreeStopResult.EndedAfter(i == 0 ? null : i - 1, options, clock.Elapsed, tree._members.Count, killed, tree._rounds);
+            }
+
+            List<Member> left = await WaitForExitAsync(reached, step.Timeout, cancellationToken).ConfigureAwait(false);
+            if (left.Count == 0)
+            {
+                return TreeStopResult.EndedAfter(i, options, clock.Elapsed, tree._members.Count, killed, tree._rounds);
+            }
+        }
+
+        return TreeStopResult.NotEnded(clock.Elapsed, tree._members.Count, killed, tree._rounds);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="sig"/> to every live member through its pidfd. Returns those it
+    /// reached; a member found reaped is marked gone, and any other error is collected, its message
+    /// ending with <paramref name="purpose"/>.
+    /// </summary>
+    private List<Member> SignalAll(int sig, string purpose, out List<Exception> errors)
     {
         errors = [];
         var reached = new List<Member>(_members.Count);
@@ -328,7 +311,7 @@ internal sealed class LinuxProcessTree : IDisposable
             }
             else
             {
-                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(sig, m.Describe()) + " while stopping its process tree", m.Pid, sig));
+                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(sig, m.Describe()) + purpose, m.Pid, sig));
             }
         }
 
@@ -341,28 +324,11 @@ internal sealed class LinuxProcessTree : IDisposable
     /// </summary>
     private List<Exception> ContinueAll()
     {
-        var errors = new List<Exception>();
-        foreach (Member m in _members)
+        List<Member> continued = SignalAll(Signal.SIGCONT, " to let it act on the stop signal", out List<Exception> errors);
+        foreach (Member m in continued)
         {
-            if (m.Gone || m.Exited)
-            {
-                continue;
-            }
-
-            int errno = Send(m, Signal.SIGCONT);
-            if (errno == 0)
-            {
-                m.Stopped = false;
-                m.StoppedByUs = false;
-            }
-            else if (errno == Errno.ESRCH)
-            {
-                MarkGone(m);
-            }
-            else
-            {
-                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + " to let it act on the stop signal", m.Pid, Signal.SIGCONT));
-            }
+            m.Stopped = false;
+            m.StoppedByUs = false;
         }
 
         return errors;
@@ -678,34 +644,8 @@ internal sealed class LinuxProcessTree : IDisposable
     }
 
     /// <summary>SIGKILL to every member that is not known to have exited. Returns those it reached.</summary>
-    private List<Member> KillAll(out List<Exception> errors)
-    {
-        errors = [];
-        var killed = new List<Member>(_members.Count);
-        foreach (Member m in _members)
-        {
-            if (m.Gone || m.Exited)
-            {
-                continue;
-            }
-
-            int errno = Send(m, Signal.SIGKILL);
-            if (errno == 0)
-            {
-                killed.Add(m);
-            }
-            else if (errno == Errno.ESRCH)
-            {
-                MarkGone(m);
-            }
-            else
-            {
-                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGKILL, m.Describe()) + " while killing its process tree", m.Pid, Signal.SIGKILL));
-            }
-        }
-
-        return killed;
-    }
+    private List<Member> KillAll(out List<Exception> errors) =>
+        SignalAll(Signal.SIGKILL, " while killing its process tree", out errors);
 
     /// <summary>
     /// Waits until the pidfd of every killed member is readable (the process has exited). A first

@@ -145,14 +145,7 @@ internal sealed class WindowsProcessTree : IDisposable
             }
         }
 
-        return new TreeStopResult
-        {
-            Exited = false,
-            Elapsed = clock.Elapsed,
-            Members = tree._members.Count,
-            Killed = killed.Count,
-            Rounds = tree._rounds,
-        };
+        return TreeStopResult.NotEnded(clock.Elapsed, tree._members.Count, killed.Count, tree._rounds);
     }
 
     /// <summary>
@@ -740,17 +733,8 @@ internal sealed class WindowsProcessTree : IDisposable
         return running;
     }
 
-    private TreeStopResult Stopped(int? step, StopOptions options, Stopwatch clock, int killed) => new()
-    {
-        Exited = true,
-        AlreadyExited = step is null,
-        StepIndex = step,
-        Signal = step is int s ? options.Steps[s].Signal : null,
-        Elapsed = clock.Elapsed,
-        Members = _members.Count,
-        Killed = killed,
-        Rounds = _rounds,
-    };
+    private TreeStopResult Stopped(int? step, StopOptions options, Stopwatch clock, int killed) =>
+        TreeStopResult.EndedAfter(step, options, clock.Elapsed, _members.Count, killed, _rounds);
 
     /// <summary>Every process's parent pid, from a toolhelp snapshot: parent pid → pids.</summary>
     private unsafe Dictionary<int, List<int>> Snapshot()
