@@ -6,6 +6,20 @@ namespace OsKill;
 /// every signal the process sends, or veto one by throwing.
 /// </summary>
 /// <remarks>
+/// <para>Every signal OsKill sends raises an event first, not only those of <see cref="Os.Kill(int, int)"/>:
+/// the tree operations (<see cref="ProcessTree"/>, <c>KillTreeAsync</c>, <c>StopTreeAsync</c>) raise
+/// <c>os.kill</c> with <c>(pid, sig)</c> for each SIGSTOP, SIGCONT and SIGKILL they send to a member,
+/// and <see cref="ProcessContainer.KillAsync"/> raises it with <c>(pid, SIGKILL)</c> for each member it
+/// lists before it kills the container (on Windows <c>(pid, -1)</c>, the exit code of
+/// TerminateJobObject). A hook that throws stops the operation before that signal: a tree freeze that
+/// is vetoed continues the members it had stopped (those SIGCONTs raise events too), and a container
+/// kill that is vetoed kills nobody.</para>
+/// <para>A hook may itself call OsKill (to log, or to probe with signal 0), which raises events
+/// again on the same thread. Nesting is allowed up to <see cref="MaxNesting"/> levels; deeper, <see cref="Raise"/>
+/// throws <see cref="InvalidOperationException"/>, which vetoes the call that raised it, instead of
+/// letting a hook that re-enters itself without end overflow the stack and end the process.</para>
+/// </remarks>
+/// <remarks>
 /// <list type="bullet">
 /// <item><description>Hooks are process-wide, run in the order they were added, and cannot be removed.</description></item>
 /// <item><description>The first hook that throws stops the rest; the operation is not performed and the
@@ -19,6 +33,12 @@ public static class Audit
 {
     private static readonly object s_gate = new();
     private static volatile Action<string, object?[]>[] s_hooks = [];
+
+    [ThreadStatic]
+    private static int t_nesting;
+
+    /// <summary>How many events may be raised inside one another on one thread (a hook that raises an event, whose hook raises one...) before <see cref="Raise"/> refuses: 8.</summary>
+    public const int MaxNesting = 8;
 
     /// <summary>True once any hook has been added. Check it before building event arguments.</summary>
     public static bool HasHooks => s_hooks.Length != 0;
@@ -61,13 +81,44 @@ public static class Audit
     /// <param name="eventName">The event name, such as <c>os.kill</c>.</param>
     /// <param name="args">The event's arguments.</param>
     /// <exception cref="ArgumentNullException"><paramref name="eventName"/> or <paramref name="args"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">Hooks have re-entered <see cref="Raise"/> more than <see cref="MaxNesting"/> levels deep on this thread.</exception>
     public static void Raise(string eventName, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(eventName);
         ArgumentNullException.ThrowIfNull(args);
-        foreach (Action<string, object?[]> hook in s_hooks)
+        Action<string, object?[]>[] hooks = s_hooks;
+        if (hooks.Length == 0)
         {
-            hook(eventName, args);
+            return;
+        }
+
+        if (t_nesting >= MaxNesting)
+        {
+            throw new InvalidOperationException(
+                $"The audit event {eventName} ({string.Join(", ", args)}) was raised {MaxNesting} levels deep inside audit hooks on this thread: " +
+                "a hook that sends signals re-enters itself. Nothing was sent for this event; guard the hook against its own calls.");
+        }
+
+        t_nesting++;
+        try
+        {
+            foreach (Action<string, object?[]> hook in hooks)
+            {
+                hook(eventName, args);
+            }
+        }
+        finally
+        {
+            t_nesting--;
+        }
+    }
+
+    /// <summary>Raises <c>os.kill</c> with <c>(pid, sig)</c> where hooks exist: the event of every signal the tree and container operations send to one process.</summary>
+    internal static void RaiseKill(int pid, int sig)
+    {
+        if (HasHooks)
+        {
+            Raise("os.kill", pid, sig);
         }
     }
 }

@@ -99,6 +99,47 @@ public class AuditTests
     }
 
     [Fact]
+    public async Task A_hook_that_re_enters_Os_Kill_without_end_fails_cleanly_and_sends_nothing()
+    {
+        using Child child = await Child.StartAsync("catch", "USR1", "USR2");
+        var scope = new object();
+        int calls = 0;
+        Assert.True(Audit.AddHook((name, args) =>
+        {
+            if (ReferenceEquals(s_scope.Value, scope) && name == "os.kill" && args is [int pid, int sig] && pid == child.Pid && sig == Signal.SIGUSR1)
+            {
+                // A careless hook: it "double-checks" by sending the same signal, which raises
+                // os.kill again, which calls this hook again... Without a bound, a stack overflow
+                // would end the test host.
+                Interlocked.Increment(ref calls);
+                Os.Kill(pid, sig);
+            }
+        }));
+
+        InvalidOperationException? e = null;
+        InScope(scope, () => e = Assert.Throws<InvalidOperationException>(() => Os.Kill(child.Pid, Signal.SIGUSR1)));
+
+        Assert.Contains($"{Audit.MaxNesting} levels deep", e!.Message, StringComparison.Ordinal);
+        Assert.Equal(Audit.MaxNesting, calls);
+
+        // No level sent SIGUSR1: each raised its event first, and the deepest refused. The first
+        // signal the child reports is the SIGUSR2 sent now, outside the scope.
+        Os.Kill(child.Pid, Signal.SIGUSR2);
+        Assert.Equal($"got {Signal.SIGUSR2}", await child.WaitForLineAsync(l => l.StartsWith("got ", StringComparison.Ordinal)));
+
+        // Nesting within the bound still works: a hook may send a probe of its own.
+        Assert.True(Audit.AddHook((name, args) =>
+        {
+            if (ReferenceEquals(s_scope.Value, scope) && name == "os.kill" && args is [int pid, int sig] && pid == child.Pid && sig == Signal.SIGUSR2)
+            {
+                Os.Kill(pid, 0);
+            }
+        }));
+        InScope(scope, () => Os.Kill(child.Pid, Signal.SIGUSR2));
+        await child.WaitForLineAsync($"got {Signal.SIGUSR2}");
+    }
+
+    [Fact]
     public void The_event_is_raised_even_when_the_call_fails()
     {
         var scope = new object();
