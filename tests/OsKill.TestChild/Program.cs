@@ -26,6 +26,9 @@ using OsKill.TestChild;
 //   pthread SIG         a second thread blocks SIG; Signal.PthreadKill sends it there; print what
 //                       the kernel shows pending for that thread and for the process.
 //   alloc               print the bytes allocated by 10000 calls of Os.Kill(self, 0).
+//   contain-owner       own a ProcessContainer with a setsid and a double-forked member; see ContainerModes.
+//   contain-cgroup      start cat /proc/self/cgroup in a container, with a hostile environment.
+//   contain-signals     the signal dispositions and mask of a program started in a container.
 string mode = args.Length > 0 ? args[0] : "sleep";
 string[] rest = args.Skip(1).ToArray();
 return mode switch
@@ -43,6 +46,9 @@ return mode switch
     "raise" => CatchThen(Sig(rest[0]), () => Signal.RaiseSignal(Sig(rest[0]))),
     "pthread" => PthreadKill(Sig(rest[0])),
     "alloc" => Alloc(),
+    "contain-owner" => ContainerModes.Owner(Say, Ready),
+    "contain-cgroup" => ContainerModes.Cgroup(Say, Ready),
+    "contain-signals" => ContainerModes.Signals(Say, Ready),
     _ => Fail($"unknown mode {mode}"),
 };
 

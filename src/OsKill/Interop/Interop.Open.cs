@@ -7,6 +7,7 @@ internal static partial class Libc
     // Linux values (the same on x64, arm64 and the other architectures .NET runs on).
     internal const int O_RDONLY = 0;
     internal const int O_WRONLY = 1;
+    internal const int O_NONBLOCK_Linux = 0x800;
     internal const int O_CLOEXEC_Linux = 0x80000;
 
     /// <summary>

@@ -22,13 +22,10 @@ internal sealed class CgroupContainer : IDisposable
     /// <summary>How long the members may take to exit after the kill.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
-    /// <summary>The shell line that moves itself into the cgroup, then becomes the program: $1 is cgroup.procs, the rest is the command.</summary>
-    internal const string EnterScript = "echo $$ > \"$1\" || exit 126; shift; exec \"$@\"";
-
-
     private static int s_next;
 
     private readonly object _gate = new();
+    private OwnerWatchdog? _watchdog;
     private bool _disposed;
 
     private CgroupContainer(string path)
@@ -115,13 +112,25 @@ internal sealed class CgroupContainer : IDisposable
             throw OsException.FromErrno(errno, "mkdir", "cannot create the cgroup " + path, null, null);
         }
 
-        return new CgroupContainer(path);
+        var container = new CgroupContainer(path);
+        try
+        {
+            container._watchdog = OwnerWatchdog.Start(path, ContainerLaunch.ShellTakesP);
+        }
+        catch
+        {
+            _ = Libc.Rmdir(path);
+            throw;
+        }
+
+        return container;
     }
 
     /// <summary>Moves the process into the cgroup by writing its pid to cgroup.procs.</summary>
     internal void Add(int pid)
     {
         ThrowIfDisposed();
+        RefuseCaller(pid);
         int errno = WriteFile(ProcsPath, pid.ToString(CultureInfo.InvariantCulture));
         if (errno != 0)
         {
@@ -136,55 +145,11 @@ internal sealed class CgroupContainer : IDisposable
         return ReadProcs();
     }
 
-    /// <summary>Starts a process that enters the cgroup before it execs, through /bin/sh.</summary>
+    /// <summary>Starts a process that is inside the cgroup before its program runs: see <see cref="ContainerLaunch"/>.</summary>
     internal Process Start(ProcessStartInfo startInfo)
     {
         ThrowIfDisposed();
-        if (startInfo.UseShellExecute)
-        {
-            throw new ArgumentException("ProcessContainer.Start needs UseShellExecute = false: the process is started through /bin/sh, which moves itself into the container and then execs the program.", nameof(startInfo));
-        }
-
-        string file = startInfo.FileName;
-        if (string.IsNullOrEmpty(file))
-        {
-            throw new ArgumentException("ProcessStartInfo.FileName is empty.", nameof(startInfo));
-        }
-
-        // ProcessStartInfo has no copy; change it for the call and put it back, so that every
-        // other setting (environment, directory, redirection, user) is the caller's.
-        string arguments = startInfo.Arguments;
-        var argumentList = new List<string>(startInfo.ArgumentList);
-        string[] prefix = ["-c", EnterScript, "oskill-container", ProcsPath, file];
-        try
-        {
-            startInfo.FileName = "/bin/sh";
-            if (string.IsNullOrEmpty(arguments))
-            {
-                for (int i = 0; i < prefix.Length; i++)
-                {
-                    startInfo.ArgumentList.Insert(i, prefix[i]);
-                }
-            }
-            else
-            {
-                startInfo.Arguments = string.Join(' ', prefix.Select(Quote)) + " " + arguments;
-            }
-
-            return Process.Start(startInfo)
-                ?? throw new InvalidOperationException($"Process.Start returned no process for /bin/sh starting {file}.");
-        }
-        finally
-        {
-            startInfo.FileName = file;
-            startInfo.ArgumentList.Clear();
-            foreach (string a in argumentList)
-            {
-                startInfo.ArgumentList.Add(a);
-            }
-
-            startInfo.Arguments = arguments;
-        }
+        return ContainerLaunch.Start(startInfo, ProcsPath, CgroupPath);
     }
 
     /// <summary>
@@ -251,8 +216,53 @@ internal sealed class CgroupContainer : IDisposable
                 }
             }
 
+            // Only once the cgroup is gone: until then the watchdog still kills it when we die.
+            _watchdog?.Release();
             _disposed = true;
         }
+    }
+
+    /// <summary>
+    /// Refuses the calling process, by pid or by the id of one of its threads (writing a thread id
+    /// to cgroup.procs moves the whole thread group): a container holding the caller would kill it.
+    /// </summary>
+    private void RefuseCaller(int pid)
+    {
+        if (ThreadGroupOf(pid) == Environment.ProcessId)
+        {
+            string what = pid == Environment.ProcessId ? "the calling process itself" : $"a thread of the calling process (pid {Environment.ProcessId})";
+            throw new ArgumentException(
+                $"Refusing to put pid {pid} into the process container {CgroupPath}: it is {what}, which KillAsync or the end of the container would then kill.",
+                nameof(pid));
+        }
+    }
+
+    /// <summary>The Tgid of /proc/PID/status: the process a pid or thread id belongs to; 0 when it cannot be read (the write then reports the error).</summary>
+    private static int ThreadGroupOf(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return pid;
+        }
+
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/status"))
+            {
+                if (line.StartsWith("Tgid:", StringComparison.Ordinal))
+                {
+                    return int.Parse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return 0;
     }
 
     /// <summary>Sends SIGKILL to every member (cgroup.kill, or freeze and pidfds). Returns the pids it listed.</summary>
@@ -265,6 +275,14 @@ internal sealed class CgroupContainer : IDisposable
             // The kernel sends SIGKILL to every member, and to any child forked while it does, so
             // nothing is left whatever the members do meanwhile. The list is read just before.
             killed.AddRange(ReadProcs());
+
+            // Every member listed is announced before the write, which kills them all at once:
+            // a hook's veto of any one kills nobody.
+            foreach (int pid in killed)
+            {
+                Audit.RaiseKill(pid, Signal.SIGKILL);
+            }
+
             WriteOrThrow(CgroupPath + "/cgroup.kill", "1", "cannot kill the cgroup " + CgroupPath);
             return killed;
         }
@@ -300,14 +318,16 @@ internal sealed class CgroupContainer : IDisposable
         var seen = new HashSet<int>();
         while (true)
         {
-            bool any = false;
-            foreach (int pid in ReadProcs())
+            // The cgroup is frozen: the list cannot grow while the round announces it, then kills it.
+            List<int> round = ReadProcs().Where(seen.Add).ToList();
+            foreach (int pid in round)
             {
-                if (!seen.Add(pid))
-                {
-                    continue;
-                }
+                Audit.RaiseKill(pid, Signal.SIGKILL);
+            }
 
+            bool any = false;
+            foreach (int pid in round)
+            {
                 any = true;
                 int fd = Libc.PidfdOpen(pid, 0);
                 if (fd < 0)
@@ -533,42 +553,6 @@ internal sealed class CgroupContainer : IDisposable
             }
         }
 
-        return sb.ToString();
-    }
-
-    /// <summary>Quotes an argument for ProcessStartInfo.Arguments, by the rules .NET parses it with (those of the Windows C runtime).</summary>
-    private static string Quote(string argument)
-    {
-        if (argument.Length > 0 && !argument.Any(c => char.IsWhiteSpace(c) || c == '"'))
-        {
-            return argument;
-        }
-
-        var sb = new StringBuilder("\"");
-        int backslashes = 0;
-        foreach (char c in argument)
-        {
-            if (c == '\\')
-            {
-                backslashes++;
-                continue;
-            }
-
-            if (c == '"')
-            {
-                sb.Append('\\', (backslashes * 2) + 1);
-            }
-            else
-            {
-                sb.Append('\\', backslashes);
-            }
-
-            backslashes = 0;
-            sb.Append(c);
-        }
-
-        sb.Append('\\', backslashes * 2);
-        sb.Append('"');
         return sb.ToString();
     }
 

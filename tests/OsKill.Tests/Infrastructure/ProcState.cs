@@ -19,6 +19,14 @@ public static class ProcState
         return stat[close + 2];
     }
 
+    /// <summary>The parent pid from /proc/PID/stat.</summary>
+    public static int ParentPid(int pid)
+    {
+        string stat = ReadStat(pid) ?? throw new InvalidOperationException($"pid {pid} is gone");
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[1], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The process group id from /proc/PID/stat.</summary>
     public static int ProcessGroup(int pid)
     {
