@@ -20,6 +20,18 @@ namespace OsKill;
 /// </code>
 /// <para>Disposing the container kills every process still in it (as a Windows job object with
 /// JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE does) and removes the cgroup (on Windows, closes the job).</para>
+/// <para>The container is bound to the process that made it: when that process dies in any way,
+/// kill -9 included, everything in the container dies too. On Windows the kernel does it (the job
+/// handle closes with the process). On Linux a watchdog does it: a small /bin/sh in a session of its
+/// own, outside the container and outside the owner's process tree, ignoring every signal it can,
+/// which blocks on a pipe that only the owner can write; when the owner's end closes, it kills the
+/// cgroup and removes it. Only a SIGKILL aimed at the watchdog itself unbinds the container. A
+/// container that is never disposed is killed the same way when its finalizer closes that pipe, as a
+/// Windows job handle would be.</para>
+/// <para>Limits on Linux: a member running as root (or with write access to another cgroup's
+/// cgroup.procs and their common ancestor) can move itself out of the container, as systemd's own
+/// units can; containment holds for what the members cannot undo. Every kill raises the audit event
+/// <c>os.kill</c> for each member first (see <see cref="Audit"/>). See docs/process-container.md.</para>
 /// <para>Linux: the cgroup is created under the caller's own cgroup (the "0::" line of
 /// /proc/self/cgroup), below the cgroup2 mount found in /proc/self/mountinfo; that needs root or a
 /// delegated cgroup. The kill uses cgroup.kill (Linux 5.14) where it exists; on older kernels it
@@ -80,6 +92,7 @@ public sealed class ProcessContainer : IDisposable
     /// </remarks>
     /// <param name="pid">The process, greater than 0.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is 0 or negative.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pid"/> is the calling process, or (Linux) one of its threads: the container would kill its own caller. Nothing is moved.</exception>
     /// <exception cref="ProcessLookupException">No such process (ESRCH).</exception>
     /// <exception cref="UnauthorizedAccessException">Not allowed to move it (EACCES, EPERM); the message names cgroup.procs.</exception>
     /// <exception cref="OsException">Any other error from the write.</exception>
@@ -127,14 +140,18 @@ public sealed class ProcessContainer : IDisposable
     /// program (Linux; on Windows, see the remarks), so that nothing it forks can be outside.
     /// </summary>
     /// <remarks>
-    /// <para>Linux: the process is started as <c>/bin/sh -c 'echo $$ &gt; "$1" || exit 126; shift; exec "$@"'</c>
-    /// with cgroup.procs, the file and the arguments: the shell moves itself into the cgroup, then
-    /// execs the program in the same process, so <see cref="Process.Id"/> is the program's pid.
-    /// .NET offers no hook between fork and exec, and clone3's CLONE_INTO_CGROUP is out of reach
-    /// of <see cref="Process.Start()"/>; the shell is the race-free way that needs no native code.</para>
-    /// <para>The program is found by the shell's exec (a search of PATH, like execvp): a missing
-    /// program makes the process exit with 127 and a message on its standard error, rather than
-    /// <see cref="Process.Start()"/> throwing. If the move fails, it exits with 126.</para>
+    /// <para>Linux: the call returns only once the process is inside the cgroup. It starts as
+    /// /bin/sh, which writes its own pid into cgroup.procs, tells this call so through a FIFO, and
+    /// execs the program in the same process, so <see cref="Process.Id"/> is the program's pid and
+    /// nothing the program forks can be outside. The shell ignores what the program's environment
+    /// could do to it (bash functions such as BASH_FUNC_echo%%, SHELLOPTS: it runs with -p where
+    /// /bin/sh takes it), and the program is found here as <see cref="Process.Start()"/> finds it
+    /// (a rooted path; else next to this executable, in the current directory, then on PATH) and
+    /// exec'd by absolute path, so a name that starts with '-' works. The program starts with every
+    /// signal at its default action and none blocked, whatever this process inherited (a background
+    /// job ignores SIGINT and SIGQUIT, nohup SIGHUP, and .NET passes SIGPIPE on ignored), through
+    /// coreutils' <c>env --default-signal</c> where it exists (coreutils 8.31 and later; not for a
+    /// path that holds '='), with exactly the environment <paramref name="startInfo"/> gives.</para>
     /// <para><paramref name="startInfo"/> is changed for the duration of the call and restored before
     /// it returns, so every other setting (environment, directory, redirection) applies as given;
     /// do not share it with another thread meanwhile.</para>
@@ -149,6 +166,9 @@ public sealed class ProcessContainer : IDisposable
     /// <returns>The started process.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="startInfo"/> is null.</exception>
     /// <exception cref="ArgumentException">UseShellExecute is true, or FileName is empty.</exception>
+    /// <exception cref="System.ComponentModel.Win32Exception">Linux: no such program (ENOENT), as <see cref="Process.Start()"/> throws; nothing was started.</exception>
+    /// <exception cref="UnauthorizedAccessException">Linux: the process could not move itself into the cgroup (no write access to cgroup.procs, as for a process started as another user); it has exited.</exception>
+    /// <exception cref="TimeoutException">Linux: the shell had not entered the cgroup after 30 s; it was killed before it could run the program.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
     public Process Start(ProcessStartInfo startInfo)
     {
@@ -181,6 +201,7 @@ public sealed class ProcessContainer : IDisposable
     /// <returns>The processes killed and the time it took (<see cref="TreeKillResult.Rounds"/> is 0: nothing is walked).</returns>
     /// <exception cref="TimeoutException">A member had not exited after 10 s.</exception>
     /// <exception cref="UnauthorizedAccessException">The cgroup files cannot be written.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto the <c>os.kill</c> event of a member (raised for every member listed before any is killed): then nobody is killed.</exception>
     /// <exception cref="OsException">Any other system error, with the path.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
     public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) =>

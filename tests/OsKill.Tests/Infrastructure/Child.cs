@@ -33,6 +33,9 @@ public sealed class Child : IDisposable
         _process.BeginOutputReadLine();
     }
 
+    /// <summary>coreutils' env, which the tests' children are started through.</summary>
+    public const string DefaultSignalsEnv = "/usr/bin/env";
+
     /// <summary>The path of the built test child.</summary>
     public static string Dll { get; } = Path.GetFullPath(
         typeof(Child).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -60,8 +63,15 @@ public sealed class Child : IDisposable
     /// Starts any command that follows the child's protocol (prints "ready PID" first), such as a
     /// small python3 receiver, and waits for "ready".
     /// </summary>
+    /// <remarks>
+    /// The command runs through coreutils' <c>env --default-signal</c>, which puts every signal
+    /// back to its default action and unblocks all, so that a test sees the same child whatever
+    /// the test host inherited (a background job ignores SIGINT and SIGQUIT, nohup SIGHUP, and
+    /// .NET passes SIGPIPE on ignored). The child's own setup (a handler, SIG_IGN) comes after.
+    /// </remarks>
     public static async Task<Child> StartCommandAsync(string[] command)
     {
+        command = [DefaultSignalsEnv, "--default-signal", .. command];
         var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardInput = true,

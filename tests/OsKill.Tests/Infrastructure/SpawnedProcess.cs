@@ -10,11 +10,14 @@ namespace OsKill.Tests.Infrastructure;
 /// waitid(P_PIDFD, WNOWAIT) needs.
 /// </summary>
 /// <remarks>
-/// The child gets an empty signal mask, stdin, stdout and stderr of the test host, and no other
-/// descriptor (closefrom(3)), so it cannot hold another child's pipe open.
+/// The child gets an empty signal mask and every signal at its default action (whatever the test
+/// host inherited: a run from a background job or under nohup ignores SIGINT, SIGQUIT or SIGHUP),
+/// stdin, stdout and stderr of the test host, and no other descriptor (closefrom(3)), so it cannot
+/// hold another child's pipe open.
 /// </remarks>
 public sealed partial class SpawnedProcess : IDisposable
 {
+    private const int POSIX_SPAWN_SETSIGDEF = 0x04;
     private const int POSIX_SPAWN_SETSIGMASK = 0x08;
 
     private int? _status;
@@ -31,6 +34,7 @@ public sealed partial class SpawnedProcess : IDisposable
         byte* actions = stackalloc byte[512];
         byte* attr = stackalloc byte[1024];
         byte* mask = stackalloc byte[256];
+        byte* all = stackalloc byte[256];
         var strings = new List<nint>();
         try
         {
@@ -39,7 +43,9 @@ public sealed partial class SpawnedProcess : IDisposable
             Check(AttrInit(attr), "posix_spawnattr_init");
             Check(SigEmptySet(mask) == 0 ? 0 : -1, "sigemptyset");
             Check(AttrSetSigMask(attr, mask), "posix_spawnattr_setsigmask");
-            Check(AttrSetFlags(attr, POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
+            Check(SigFillSet(all) == 0 ? 0 : -1, "sigfillset");
+            Check(AttrSetSigDefault(attr, all), "posix_spawnattr_setsigdefault");
+            Check(AttrSetFlags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), "posix_spawnattr_setflags");
 
             nint* args = stackalloc nint[argv.Length + 1];
             for (int i = 0; i < argv.Length; i++)
@@ -123,6 +129,12 @@ public sealed partial class SpawnedProcess : IDisposable
             throw new InvalidOperationException($"{what} failed: {rc}");
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "sigfillset")]
+    private static unsafe partial int SigFillSet(byte* set);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigdefault")]
+    private static unsafe partial int AttrSetSigDefault(byte* attr, byte* set);
 
     [LibraryImport("libc", EntryPoint = "posix_spawnp")]
     private static unsafe partial int PosixSpawnP(int* pid, nint file, byte* fileActions, byte* attr, nint* argv, nint* envp);
