@@ -10,8 +10,8 @@ public static partial class Signal
 {
     /// <summary>
     /// The native signal number for a <see cref="PosixSignal"/> on this OS: a named member
-    /// (<see cref="PosixSignal.SIGTERM"/> and the others) is looked up; a positive value is already
-    /// a native number and is returned as it is.
+    /// (<see cref="PosixSignal.SIGTERM"/> and the others, and .NET 11's SIGKILL, -11, whichever .NET
+    /// runs) is looked up; a positive value is already a native number and is returned as it is.
     /// </summary>
     /// <param name="signal">The .NET signal.</param>
     /// <returns>The native number, for <see cref="Os.Kill(int, int)"/>.</returns>
@@ -31,9 +31,9 @@ public static partial class Signal
     }
 
     /// <summary>
-    /// The <see cref="PosixSignal"/> for a native signal number: the named member where PosixSignal
-    /// has one for it (so that <see cref="PosixSignalRegistration"/> handles it portably), otherwise
-    /// the raw number as a PosixSignal.
+    /// The <see cref="PosixSignal"/> for a native signal number: the named member where the running
+    /// .NET's PosixSignal has one for it (so that <see cref="PosixSignalRegistration"/> handles it
+    /// portably; SIGKILL is named from .NET 11 on), otherwise the raw number as a PosixSignal.
     /// </summary>
     /// <param name="sig">A native signal number, greater than 0.</param>
     /// <returns>The .NET signal.</returns>
@@ -47,7 +47,8 @@ public static partial class Signal
 
         for (int i = 0; i < s_posixSignalNames.Length; i++)
         {
-            if (SignalTable.Current.Find(s_posixSignalNames[i]) == sig)
+            // A name only where the running .NET has it: (PosixSignal)(-11) means SIGKILL from .NET 11 on.
+            if (SignalTable.Current.Find(s_posixSignalNames[i]) == sig && Enum.IsDefined((PosixSignal)(-(i + 1))))
             {
                 return (PosixSignal)(-(i + 1));
             }
@@ -80,9 +81,9 @@ public static partial class Signal
     }
 
     // PosixSignal's named members by value (the enum's members carry platform attributes, so they
-    // are listed here by number): -1 SIGHUP … -10 SIGTSTP.
+    // are listed here by number): -1 SIGHUP … -10 SIGTSTP, and -11 SIGKILL, which .NET 11 added.
     private static readonly string[] s_posixSignalNames =
-        ["HUP", "INT", "QUIT", "TERM", "CHLD", "CONT", "WINCH", "TTIN", "TTOU", "TSTP"];
+        ["HUP", "INT", "QUIT", "TERM", "CHLD", "CONT", "WINCH", "TTIN", "TTOU", "TSTP", "KILL"];
 
     private static string? NamedPosixSignal(PosixSignal signal)
     {

@@ -10,25 +10,35 @@ namespace OsKill.Tests;
 /// </summary>
 public class ConversionTests
 {
-    // PosixSignal's named members, by their portable values -1 .. -10.
-    private static readonly PosixSignal[] Named =
+    // PosixSignal's named members, by their portable values -1 .. -11 (.NET 11 added SIGKILL, -11,
+    // which the .NET 10 reference pack does not name).
+    private static readonly (PosixSignal Signal, string Name)[] Named =
     [
-        PosixSignal.SIGHUP, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGTERM, PosixSignal.SIGCHLD,
-        PosixSignal.SIGCONT, PosixSignal.SIGWINCH, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU, PosixSignal.SIGTSTP,
+        (PosixSignal.SIGHUP, "SIGHUP"), (PosixSignal.SIGINT, "SIGINT"), (PosixSignal.SIGQUIT, "SIGQUIT"), (PosixSignal.SIGTERM, "SIGTERM"),
+        (PosixSignal.SIGCHLD, "SIGCHLD"), (PosixSignal.SIGCONT, "SIGCONT"), (PosixSignal.SIGWINCH, "SIGWINCH"), (PosixSignal.SIGTTIN, "SIGTTIN"),
+        (PosixSignal.SIGTTOU, "SIGTTOU"), (PosixSignal.SIGTSTP, "SIGTSTP"), ((PosixSignal)(-11), "SIGKILL"),
     ];
 
     [Fact]
-    public void The_named_members_are_the_ten_that_PosixSignal_has()
+    public void Every_member_that_the_running_dotnet_names_is_one_FromPosixSignal_knows()
     {
         // If a future .NET adds members, FromPosixSignal must learn them: this test says so.
-        Assert.Equal(Named.OrderBy(s => s), Enum.GetValues<PosixSignal>().OrderBy(s => s));
-        Assert.Equal(Enumerable.Range(1, 10).Select(i => -i), Named.Select(s => (int)s));
+        Assert.Subset(Named.Select(n => n.Signal).ToHashSet(), Enum.GetValues<PosixSignal>().ToHashSet());
+        Assert.Equal(Enumerable.Range(1, 11).Select(i => -i), Named.Select(n => (int)n.Signal));
+        foreach (PosixSignal defined in Enum.GetValues<PosixSignal>())
+        {
+            Assert.True(Signal.FromPosixSignal(defined) > 0, $"{defined} ({(int)defined})");
+        }
+
+        // .NET 11's SIGKILL, whichever .NET runs.
+        Assert.Equal(Signal.SIGKILL, Signal.FromPosixSignal((PosixSignal)(-11)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Signal.FromPosixSignal((PosixSignal)(-12)));
     }
 
     [Fact]
     public async Task FromPosixSignal_of_each_named_member_is_the_native_number_python_gives()
     {
-        string[] names = Named.Select(s => s.ToString()).ToArray();
+        string[] names = Named.Select(n => n.Name).ToArray();
         string output = await Python.RunAsync(
             "import signal, sys\nfor n in sys.argv[1:]: print(n, int(getattr(signal, n)))", names);
         Dictionary<string, int> python = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -36,9 +46,9 @@ public class ConversionTests
             .ToDictionary(p => p[0], p => int.Parse(p[1]));
         Assert.Equal(names.Length, python.Count);
 
-        foreach (PosixSignal signal in Named)
+        foreach ((PosixSignal signal, string name) in Named)
         {
-            Assert.True(python[signal.ToString()] == Signal.FromPosixSignal(signal), $"{signal}: python {python[signal.ToString()]}, ours {Signal.FromPosixSignal(signal)}");
+            Assert.True(python[name] == Signal.FromPosixSignal(signal), $"{name}: python {python[name]}, ours {Signal.FromPosixSignal(signal)}");
         }
 
         // And the library's own constants agree.
@@ -52,6 +62,7 @@ public class ConversionTests
         Assert.Equal(Signal.SIGTTIN, Signal.FromPosixSignal(PosixSignal.SIGTTIN));
         Assert.Equal(Signal.SIGTTOU, Signal.FromPosixSignal(PosixSignal.SIGTTOU));
         Assert.Equal(Signal.SIGTSTP, Signal.FromPosixSignal(PosixSignal.SIGTSTP));
+        Assert.Equal(Signal.SIGKILL, Signal.FromPosixSignal((PosixSignal)(-11)));
     }
 
     [Fact]
@@ -75,7 +86,9 @@ public class ConversionTests
         Assert.Equal(PosixSignal.SIGTSTP, Signal.ToPosixSignal(Signal.SIGTSTP));
         Assert.Equal((PosixSignal)Signal.SIGUSR1, Signal.ToPosixSignal(Signal.SIGUSR1));
         Assert.Equal((PosixSignal)10, Signal.ToPosixSignal(Signal.SIGUSR1));
-        Assert.Equal((PosixSignal)Signal.SIGKILL, Signal.ToPosixSignal(Signal.SIGKILL));
+        // SIGKILL is named only where the running .NET names it (.NET 11 on).
+        PosixSignal kill = Enum.IsDefined((PosixSignal)(-11)) ? (PosixSignal)(-11) : (PosixSignal)Signal.SIGKILL;
+        Assert.Equal(kill, Signal.ToPosixSignal(Signal.SIGKILL));
         Assert.Equal((PosixSignal)Signal.SIGRTMAX, Signal.ToPosixSignal(Signal.SIGRTMAX));
 
         // The aliases SIGCLD and SIGIOT name the same numbers.
@@ -85,7 +98,8 @@ public class ConversionTests
     [Fact]
     public void Conversions_round_trip()
     {
-        foreach (PosixSignal signal in Named)
+        PosixSignal[] defined = Enum.GetValues<PosixSignal>();
+        foreach (PosixSignal signal in defined)
         {
             Assert.Equal(signal, Signal.ToPosixSignal(Signal.FromPosixSignal(signal)));
         }
@@ -94,16 +108,16 @@ public class ConversionTests
         {
             PosixSignal converted = Signal.ToPosixSignal(sig);
             Assert.Equal(sig, Signal.FromPosixSignal(converted));
-            Assert.Equal(Named.Contains(converted), (int)converted < 0);
+            Assert.Equal(defined.Contains(converted), (int)converted < 0);
         }
 
-        // Exactly the ten named members come out negative.
-        Assert.Equal(10, Signal.ValidSignals().Count(sig => (int)Signal.ToPosixSignal(sig) < 0));
+        // Exactly the members the running .NET names come out negative: 10, or 11 from .NET 11 on.
+        Assert.Equal(defined.Length, Signal.ValidSignals().Count(sig => (int)Signal.ToPosixSignal(sig) < 0));
     }
 
     [Theory]
     [InlineData(0)]
-    [InlineData(-11)]
+    [InlineData(-12)]
     [InlineData(-100)]
     [InlineData(int.MinValue)]
     public void FromPosixSignal_refuses_zero_and_undefined_negative_values(int value)
