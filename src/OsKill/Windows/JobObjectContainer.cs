@@ -362,7 +362,13 @@ internal sealed class JobObjectContainer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (!got && Marshal.GetLastPInvokeError() == (int)Kernel32.WAIT_TIMEOUT)
             {
-                return ActiveProcesses() == 0;
+                if (HandleWait.Passed(deadline))
+                {
+                    return ActiveProcesses() == 0;
+                }
+
+                // A wait is at most INFINITE - 1 ms: a later deadline takes another.
+                continue;
             }
 
             if (!got)
