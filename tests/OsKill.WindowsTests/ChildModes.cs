@@ -42,7 +42,8 @@ internal static unsafe class ChildModes
             // A process tree: DEPTH levels below this one, WIDTH children each, every member this
             // same mode. "ctrl": every member handles Ctrl+C and exits 130 when it sees it;
             // "ignore": every member ignores Ctrl+C (SetConsoleCtrlHandler(NULL, TRUE), inherited).
-            // Writes "ready PID tree PID DESCENDANTS..." once its whole subtree is ready.
+            // "beat=PREFIX": every member writes "beat N" every 50 ms to PREFIX-PID.txt (a suspended
+            // member stops beating). Writes "ready PID tree PID DESCENDANTS..." once its whole subtree is ready.
             "tree" => Tree(report, int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Skip(4).ToArray()),
 
             // Starts a middle child that starts a sleeping grandchild and exits; waits until the
@@ -125,6 +126,12 @@ internal static unsafe class ChildModes
         {
             Write(report, $"SetConsoleCtrlHandler(NULL, TRUE) failed: {Marshal.GetLastPInvokeError()}");
             return 10;
+        }
+
+        string? beat = flags.FirstOrDefault(f => f.StartsWith("beat=", StringComparison.Ordinal));
+        if (beat is not null)
+        {
+            StartBeating(beat[5..]);
         }
 
         // The Process objects stay referenced: their handles keep the children's pids from reuse.
@@ -275,6 +282,26 @@ internal static unsafe class ChildModes
             Write(report, $"refused: ArgumentException: {e.Message}");
             return 0;
         }
+    }
+
+    /// <summary>The file a member of a "beat" tree writes its heartbeat to.</summary>
+    internal static string BeatFile(string prefix, int pid) => $"{prefix}-{pid.ToString(CultureInfo.InvariantCulture)}.txt";
+
+    private static void StartBeating(string prefix)
+    {
+        string file = BeatFile(prefix, Environment.ProcessId);
+        var beater = new Thread(() =>
+        {
+            for (int n = 0; ; n++)
+            {
+                Write(file, $"beat {n}");
+                Thread.Sleep(50);
+            }
+        })
+        {
+            IsBackground = true,
+        };
+        beater.Start();
     }
 
     private static Process StartSelf(params string[] args)

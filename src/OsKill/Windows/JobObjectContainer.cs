@@ -15,6 +15,14 @@ namespace OsKill.Windows;
 /// (JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO), not by a timer. If this process dies, Windows closes the
 /// job handle, and the kill-on-close limit ends everything in the job.
 /// </summary>
+/// <remarks>
+/// Audit: a kill (<see cref="KillAsync"/>, or <see cref="Dispose"/> of a container that still has
+/// processes) raises <c>os.kill</c> <c>(pid, -1)</c> for every pid JobObjectBasicProcessIdList lists,
+/// all before TerminateJobObject. A hook that vetoes one ends nobody; in Dispose the job then loses
+/// its kill-on-close limit before it is closed, so that the close does not end them either. A process
+/// that joins the job between the list and TerminateJobObject (a member's new child) ends without an
+/// event of its own.
+/// </remarks>
 [SupportedOSPlatform("windows")]
 internal sealed class JobObjectContainer : IDisposable
 {
@@ -193,7 +201,9 @@ internal sealed class JobObjectContainer : IDisposable
         try
         {
             ThrowIfDisposed();
-            List<int> killed = Terminate();
+            List<int> killed = ListForKill();
+            Announce(killed);
+            Terminate(killed);
             if (ActiveProcesses() != 0)
             {
                 long deadline = HandleWait.Deadline(ExitLimit);
@@ -227,7 +237,19 @@ internal sealed class JobObjectContainer : IDisposable
             {
                 if (ActiveProcesses() != 0)
                 {
-                    Terminate();
+                    List<int> pids = ListForKill();
+                    try
+                    {
+                        Announce(pids);
+                    }
+                    catch
+                    {
+                        // Vetoed: the close below must not kill what the hook protects.
+                        ReleaseOnClose();
+                        throw;
+                    }
+
+                    Terminate(pids);
                     empty = WaitUntilEmpty(HandleWait.Deadline(ExitLimit), CancellationToken.None);
                 }
             }
@@ -282,8 +304,8 @@ internal sealed class JobObjectContainer : IDisposable
         return OsException.FromWin32(error, WinError.ToErrno(error), operation, $"cannot put pid {pid} into the process container", pid, null);
     }
 
-    /// <summary>Drains stale packets, ends every process in the job, and returns the pids it listed just before.</summary>
-    private List<int> Terminate()
+    /// <summary>Drains stale packets from the port, and returns the pids in the job now.</summary>
+    private List<int> ListForKill()
     {
         KernelHandle port = Port();
         while (Kernel32.GetQueuedCompletionStatus(port.DangerousGetHandle(), out _, out _, out _, 0))
@@ -291,14 +313,39 @@ internal sealed class JobObjectContainer : IDisposable
             // Messages from before this kill (processes started and exited): not what we wait for.
         }
 
-        List<int> pids = ProcessIds();
+        return ProcessIds();
+    }
+
+    /// <summary>
+    /// Raises <c>os.kill</c> <c>(pid, -1)</c> for every pid listed, all before TerminateJobObject:
+    /// a hook that vetoes one (by throwing) ends nobody, and its exception reaches the caller unchanged.
+    /// </summary>
+    private static void Announce(List<int> pids)
+    {
+        foreach (int pid in pids)
+        {
+            Audit.RaiseKill(pid, WindowsProcessTree.KillExitCode);
+        }
+    }
+
+    /// <summary>Ends every process in the job (TerminateJobObject, exit code −1); <paramref name="pids"/> were listed just before.</summary>
+    private void Terminate(List<int> pids)
+    {
         if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)WindowsProcessTree.KillExitCode)))
         {
             int error = Marshal.GetLastPInvokeError();
             throw OsException.FromWin32(error, WinError.ToErrno(error), "TerminateJobObject", $"cannot end the {pids.Count} process(es) of the process container with exit code {WindowsProcessTree.KillExitCode}", null, WindowsProcessTree.KillExitCode);
         }
+    }
 
-        return pids;
+    /// <summary>
+    /// Takes JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE off the job, so that closing it ends nobody: after a
+    /// hook vetoed the kill of a Dispose. Should that fail, the close ends the members all the same.
+    /// </summary>
+    private unsafe void ReleaseOnClose()
+    {
+        var limits = default(Kernel32.JobExtendedLimitInformation);
+        _ = Kernel32.SetInformationJobObject(_job.DangerousGetHandle(), Kernel32.JobObjectExtendedLimitInformation, &limits, (uint)sizeof(Kernel32.JobExtendedLimitInformation));
     }
 
     /// <summary>
