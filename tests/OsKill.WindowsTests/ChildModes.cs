@@ -61,6 +61,11 @@ internal static unsafe class ChildModes
             // Asks for the tree kill of PID (the driver, its parent): writes "refused: ..." and exits 0
             // when it is refused, as it must be.
             "kill-tree-of" => KillTreeOf(report, int.Parse(args[2], CultureInfo.InvariantCulture)),
+
+            // Tries to put itself into a process container of its own, by pid and by handle: writes
+            // "refused pid: ..." and "refused handle: ..." when each is refused, then disposes the
+            // container and writes "done" (a container that took it in kills it there).
+            "container-add-self" => ContainerAddSelf(report),
             _ => throw new ArgumentException($"unknown child mode '{mode}'"),
         };
     }
@@ -302,6 +307,38 @@ internal static unsafe class ChildModes
             IsBackground = true,
         };
         beater.Start();
+    }
+
+    private static int ContainerAddSelf(string report)
+    {
+        Write(report, $"ready {Environment.ProcessId}");
+        using (var container = new ProcessContainer())
+        {
+            TryAdd(report, "pid", () => container.Add(Environment.ProcessId));
+            TryAdd(report, "handle", () =>
+            {
+                using Process self = Process.GetCurrentProcess();
+                container.Add(self);
+            });
+            Write(report, $"members: {string.Join(' ', container.GetProcessIds())}");
+            Write(report, "disposing");
+        }
+
+        Write(report, "done");
+        return 0;
+    }
+
+    private static void TryAdd(string report, string how, Action add)
+    {
+        try
+        {
+            add();
+            Write(report, $"accepted {how}");
+        }
+        catch (Exception e)
+        {
+            Write(report, $"refused {how}: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     private static Process StartSelf(params string[] args)

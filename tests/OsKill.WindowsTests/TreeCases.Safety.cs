@@ -19,6 +19,7 @@ internal static partial class TreeCases
         Run(h, "tree-audit", TreeAudit, Long);
         Run(h, "tree-audit-veto", TreeAuditVeto, Long);
         Run(h, "container-audit-veto", ContainerAuditVeto, Long);
+        Run(h, "container-refuses-caller", ContainerRefusesCaller, Long);
         Run(h, "tree-stop-huge-timeouts", TreeStopHugeTimeouts, TimeSpan.FromSeconds(60));
     }
 
@@ -233,6 +234,22 @@ internal static partial class TreeCases
         }
 
         return p;
+    }
+
+    /// <summary>
+    /// A process that puts itself into its own container, by pid and by handle, is refused before
+    /// anything is done; taken in, the container's Dispose would end it (and a job cannot be left).
+    /// </summary>
+    private static void ContainerRefusesCaller()
+    {
+        using Child c = Child.Start("container-add-self");
+        uint code = c.WaitExitOrFail(TreeReady);
+        string report = c.Report;
+        Info("container-refuses-caller", report);
+        Check.True(report.Contains("refused pid: ArgumentException", StringComparison.Ordinal), $"ProcessContainer.Add(own pid) was not refused with ArgumentException: [{report}]");
+        Check.True(report.Contains("refused handle: ArgumentException", StringComparison.Ordinal), $"ProcessContainer.Add(Process.GetCurrentProcess()) was not refused with ArgumentException: [{report}]");
+        Check.True(ChildModes.ReadLines(c.ReportFile).Contains("members:"), $"the container is not empty: [{report}]");
+        Check.Equal(0u, code, $"exit code of {c.Description} (0xFFFFFFFF: its container's Dispose killed it); report [{report}]");
     }
 
     /// <summary>

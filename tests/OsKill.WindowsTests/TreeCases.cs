@@ -101,6 +101,7 @@ internal static partial class TreeCases
         using (ProcessHandle own = ProcessHandle.Open(self))
         {
             _ = Check.Throws<ArgumentException>(() => own.KillTreeAsync().GetAwaiter().GetResult(), "ProcessHandle.KillTreeAsync on the caller's own handle");
+            _ = Check.Throws<ArgumentException>(() => own.StopTreeAsync().GetAwaiter().GetResult(), "ProcessHandle.StopTreeAsync on the caller's own handle");
         }
 
         // An ancestor: a child asks for the tree of its parent, the driver. Were it not refused,

@@ -21,7 +21,7 @@ namespace OsKill.Windows;
 /// all before TerminateJobObject. A hook that vetoes one ends nobody; in Dispose the job then loses
 /// its kill-on-close limit before it is closed, so that the close does not end them either. A process
 /// that joins the job between the list and TerminateJobObject (a member's new child) ends without an
-/// event of its own.
+/// event of its own. The caller itself is refused by <see cref="Add(int)"/>.
 /// </remarks>
 [SupportedOSPlatform("windows")]
 internal sealed class JobObjectContainer : IDisposable
@@ -74,6 +74,11 @@ internal sealed class JobObjectContainer : IDisposable
     internal void Add(int pid)
     {
         ThrowIfDisposed();
+        if (pid == Environment.ProcessId)
+        {
+            throw RefuseCaller(nameof(pid));
+        }
+
         nint raw = Kernel32.OpenProcess(AssignAccess, inheritHandle: false, pid);
         if (raw == 0)
         {
@@ -94,7 +99,26 @@ internal sealed class JobObjectContainer : IDisposable
     internal void Add(SafeHandle process, int pid)
     {
         ThrowIfDisposed();
-        Assign(process, pid);
+        bool added = false;
+        try
+        {
+            // The pid the handle names, not the one the caller passed: GetCurrentProcess's
+            // pseudo-handle, or any handle on ourselves, names the caller whatever pid came with it.
+            process.DangerousAddRef(ref added);
+            if (Kernel32.GetProcessId(process.DangerousGetHandle()) == Environment.ProcessId)
+            {
+                throw RefuseCaller(nameof(process));
+            }
+
+            Assign(process, pid);
+        }
+        finally
+        {
+            if (added)
+            {
+                process.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>
@@ -291,6 +315,15 @@ internal sealed class JobObjectContainer : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The caller may not be a member: the container would kill it (its kill, its Dispose, and the
+    /// close of its job when the caller exits), and a process never leaves a job once in it.
+    /// </summary>
+    private static ArgumentException RefuseCaller(string paramName) => new(
+        $"Refusing to put the calling process (pid {Environment.ProcessId}) into its own process container: " +
+        "KillAsync and Dispose would end the caller, and a process can never leave a job object. Nothing was done.",
+        paramName);
 
     private static Exception AssignError(int error, int pid, string operation)
     {
