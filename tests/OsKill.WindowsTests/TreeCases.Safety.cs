@@ -21,6 +21,7 @@ internal static partial class TreeCases
         Run(h, "container-audit-veto", ContainerAuditVeto, Long);
         Run(h, "container-refuses-caller", ContainerRefusesCaller, Long);
         Run(h, "tree-stop-huge-timeouts", TreeStopHugeTimeouts, TimeSpan.FromSeconds(60));
+        Run(h, "wait-on-disposed-handle", WaitOnDisposedHandle, Long);
     }
 
     /// <summary>
@@ -292,6 +293,61 @@ internal static partial class TreeCases
         foreach (int pid in pids)
         {
             Check.Equal<uint?>(77, members.ExitCode(pid), $"exit code of member {pid}");
+        }
+    }
+
+    /// <summary>
+    /// ProcessHandle.WaitForExitAsync while the handle is disposed: a cancelled wait ends at once;
+    /// a pending wait must never complete because the pool waited on the closed handle's value,
+    /// which a new object (an event, signalled) now holds.
+    /// </summary>
+    private static void WaitOnDisposedHandle()
+    {
+        using Child target = Child.Start("sleep");
+        using Child other = Child.Start("sleep");
+        target.WaitReady();
+        other.WaitReady();
+
+        ProcessHandle cancelled = ProcessHandle.Open(target.Pid);
+        using var cts = new CancellationTokenSource();
+        Task first = cancelled.WaitForExitAsync(cts.Token);
+        Check.True(!first.IsCompleted, "the wait completed while the process runs");
+        cts.Cancel();
+        cancelled.Dispose();
+        Check.True(SpinWait.SpinUntil(() => first.IsCompleted, TimeSpan.FromSeconds(1)) && first.IsCanceled, $"the cancelled wait is {first.Status} 1 s after the cancellation");
+
+        ProcessHandle pending = ProcessHandle.Open(target.Pid);
+        Task second = pending.WaitForExitAsync();
+        Thread.Sleep(300);
+        pending.Dispose();
+
+        // The handle values just freed go to new objects, signalled; then a new registration makes
+        // the pool's wait thread wait again, on every handle it holds.
+        var decoys = new List<EventWaitHandle>();
+        try
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                decoys.Add(new EventWaitHandle(true, EventResetMode.ManualReset));
+            }
+
+            using ProcessHandle third = ProcessHandle.Open(other.Pid);
+            Task waker = third.WaitForExitAsync();
+            Thread.Sleep(1000);
+            Check.True(!waker.IsCompleted, "the wait on the other child completed while it runs");
+            Check.Equal(null, target.ExitCode, "the target's exit code");
+            Check.True(second.Status != TaskStatus.RanToCompletion, "the wait of a disposed handle completed while its process runs: the pool waited on a closed handle's value, now one of our events");
+
+            Os.Kill(target.Pid, 9);
+            Check.True(SpinWait.SpinUntil(() => second.IsCompleted, Seen), $"the wait of the disposed handle is {second.Status} after its process exited");
+            Info("wait-on-disposed-handle", $"the disposed handle's wait ended {second.Status} once its process exited");
+        }
+        finally
+        {
+            foreach (EventWaitHandle e in decoys)
+            {
+                e.Dispose();
+            }
         }
     }
 
