@@ -66,6 +66,13 @@ internal static unsafe class ChildModes
             // "refused pid: ..." and "refused handle: ..." when each is refused, then disposes the
             // container and writes "done" (a container that took it in kills it there).
             "container-add-self" => ContainerAddSelf(report),
+
+            // "contain": creates a ProcessContainer and starts in it a sleeping child and a middle
+            // child that starts a sleeping grandchild and exits (the grandchild is orphaned, as after
+            // a double fork); "plain": the same with Process.Start, in no container. Writes
+            // "ready PID sleeper S middle M grandchild G members PIDS" and sleeps, for the driver to
+            // end it with TerminateProcess.
+            "container-owner" => ContainerOwner(report, contain: args.Length > 2 && args[2] == "contain"),
             _ => throw new ArgumentException($"unknown child mode '{mode}'"),
         };
     }
@@ -178,22 +185,9 @@ internal static unsafe class ChildModes
 
     private static int OrphanMaker(string report)
     {
-        string middleReport = report + ".middle";
-        int middlePid;
-        using (Process middle = StartSelf("orphan-middle", middleReport))
-        {
-            middlePid = middle.Id;
-            if (!middle.WaitForExit(TimeSpan.FromSeconds(60)))
-            {
-                Write(report, "the middle child did not exit");
-                return 13;
-            }
-        }
-
-        string? line = WaitForLine(middleReport, "grandchild ", TimeSpan.FromSeconds(5));
+        (int middlePid, string? line) = Orphan(report, StartSelf);
         if (line is null)
         {
-            Write(report, "the middle child did not report its grandchild");
             return 13;
         }
 
@@ -220,6 +214,30 @@ internal static unsafe class ChildModes
         Write(report, $"ready {Environment.ProcessId} middle {middlePid} {line}");
         Thread.Sleep(TimeSpan.FromSeconds(60));
         return 0;
+    }
+
+    /// <summary>
+    /// Starts an orphan-middle child with <paramref name="start"/> and waits until it has exited,
+    /// leaving its grandchild behind. Returns its pid and its "grandchild G" line; the line is null,
+    /// and the report says why, when that failed.
+    /// </summary>
+    private static (int MiddlePid, string? Line) Orphan(string report, Func<string[], Process> start)
+    {
+        string middleReport = report + ".middle";
+        using Process middle = start(["orphan-middle", middleReport]);
+        if (!middle.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            Write(report, "the middle child did not exit");
+            return (middle.Id, null);
+        }
+
+        string? line = WaitForLine(middleReport, "grandchild ", TimeSpan.FromSeconds(5));
+        if (line is null)
+        {
+            Write(report, "the middle child did not report its grandchild");
+        }
+
+        return (middle.Id, line);
     }
 
     private static int OrphanMiddle(string report)
@@ -341,7 +359,32 @@ internal static unsafe class ChildModes
         }
     }
 
-    private static Process StartSelf(params string[] args)
+    private static int ContainerOwner(string report, bool contain)
+    {
+        using ProcessContainer? container = contain ? new ProcessContainer() : null;
+        Process Start(params string[] args) => container is null ? StartSelf(args) : container.Start(SelfStartInfo(args));
+
+        string sleepReport = report + ".sleep";
+        using Process sleeper = Start("sleep", sleepReport);
+        (int middlePid, string? grandchild) = Orphan(report, Start);
+        if (grandchild is null)
+        {
+            return 13;
+        }
+
+        if (WaitForLine(sleepReport, $"ready {sleeper.Id}", TimeSpan.FromSeconds(60)) is null)
+        {
+            Write(report, $"the sleeper {sleeper.Id} never became ready");
+            return 13;
+        }
+
+        string members = container is null ? "none" : string.Join(',', container.GetProcessIds());
+        Write(report, $"ready {Environment.ProcessId} sleeper {sleeper.Id} middle {middlePid} {grandchild} members {members}");
+        Thread.Sleep(TimeSpan.FromSeconds(60));
+        return 0;
+    }
+
+    private static ProcessStartInfo SelfStartInfo(string[] args)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
         foreach (string a in args)
@@ -349,8 +392,11 @@ internal static unsafe class ChildModes
             psi.ArgumentList.Add(a);
         }
 
-        return Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null");
+        return psi;
     }
+
+    private static Process StartSelf(params string[] args) =>
+        Process.Start(SelfStartInfo(args)) ?? throw new InvalidOperationException("Process.Start returned null");
 
     /// <summary>The lines of a report file; empty when it does not exist yet.</summary>
     internal static string[] ReadLines(string file)

@@ -21,6 +21,8 @@ internal static partial class TreeCases
         Run(h, "container-audit-veto", ContainerAuditVeto, Long);
         Run(h, "container-refuses-caller", ContainerRefusesCaller, Long);
         Run(h, "tree-stop-huge-timeouts", TreeStopHugeTimeouts, TimeSpan.FromSeconds(60));
+        Run(h, "container-owner-killed", () => OwnerKilled(contain: true), Long);
+        Run(h, "owner-killed-no-container", () => OwnerKilled(contain: false), Long);
         Run(h, "wait-on-disposed-handle", WaitOnDisposedHandle, Long);
     }
 
@@ -294,6 +296,49 @@ internal static partial class TreeCases
         {
             Check.Equal<uint?>(77, members.ExitCode(pid), $"exit code of member {pid}");
         }
+    }
+
+    /// <summary>
+    /// The owner of a container ends by TerminateProcess (Windows' kill -9): every member, the
+    /// orphaned grandchild included, dies with it. Without a container, the same tree lives on.
+    /// </summary>
+    private static void OwnerKilled(bool contain)
+    {
+        string name = contain ? "container-owner-killed" : "owner-killed-no-container";
+        using Child owner = Child.Start("container-owner", false, contain ? "contain" : "plain");
+        string? line = ChildModes.WaitForLine(owner.ReportFile, $"ready {owner.Pid} ", TreeReady);
+        if (line is null)
+        {
+            throw new TestFailure($"{owner.Description} did not report its tree: exit code {Child.Fmt(owner.ExitCode)}, report [{owner.Report}]");
+        }
+
+        // "ready OWNER sleeper S middle M grandchild G members A,B"
+        string[] words = line.Split(' ');
+        int sleeper = int.Parse(words[3], CultureInfo.InvariantCulture);
+        int grandchild = int.Parse(words[7], CultureInfo.InvariantCulture);
+        using var members = new Members([sleeper, grandchild]);
+        if (contain)
+        {
+            Check.Equal(Sorted([sleeper, grandchild]), Sorted(words[9].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))), $"the container's members as its owner listed them (the middle child {words[5]} has exited)");
+        }
+
+        Check.True(Native.TerminateProcess(owner.Handle, 0xDEAD), "TerminateProcess of the owner");
+        Check.Equal(0xDEADu, owner.WaitExitOrFail(Seen), "exit code of the owner");
+        var clock = Stopwatch.StartNew();
+        if (!contain)
+        {
+            Thread.Sleep(2000);
+            Info(name, $"alive 2 s after the owner was ended: {Fmt(members.Alive())}");
+            Check.Equal(Sorted([sleeper, grandchild]), Sorted(members.Alive()), "the sleeper and the orphaned grandchild, with no container, outlive their owner");
+            return;
+        }
+
+        foreach (int pid in new[] { sleeper, grandchild })
+        {
+            Check.True(members.ExitCode(pid) is not null, $"member {pid} still runs {Seen.TotalSeconds:0} s after its owner was ended: the job did not die with its owner");
+        }
+
+        Info(name, $"both members exited within {clock.Elapsed.TotalMilliseconds:0} ms of the owner; exit codes 0x{members.ExitCode(sleeper):x}, 0x{members.ExitCode(grandchild):x}");
     }
 
     /// <summary>
