@@ -42,7 +42,8 @@ internal static unsafe class ChildModes
             // A process tree: DEPTH levels below this one, WIDTH children each, every member this
             // same mode. "ctrl": every member handles Ctrl+C and exits 130 when it sees it;
             // "ignore": every member ignores Ctrl+C (SetConsoleCtrlHandler(NULL, TRUE), inherited).
-            // Writes "ready PID tree PID DESCENDANTS..." once its whole subtree is ready.
+            // "beat=PREFIX": every member writes "beat N" every 50 ms to PREFIX-PID.txt (a suspended
+            // member stops beating). Writes "ready PID tree PID DESCENDANTS..." once its whole subtree is ready.
             "tree" => Tree(report, int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Skip(4).ToArray()),
 
             // Starts a middle child that starts a sleeping grandchild and exits; waits until the
@@ -60,6 +61,18 @@ internal static unsafe class ChildModes
             // Asks for the tree kill of PID (the driver, its parent): writes "refused: ..." and exits 0
             // when it is refused, as it must be.
             "kill-tree-of" => KillTreeOf(report, int.Parse(args[2], CultureInfo.InvariantCulture)),
+
+            // Tries to put itself into a process container of its own, by pid and by handle: writes
+            // "refused pid: ..." and "refused handle: ..." when each is refused, then disposes the
+            // container and writes "done" (a container that took it in kills it there).
+            "container-add-self" => ContainerAddSelf(report),
+
+            // "contain": creates a ProcessContainer and starts in it a sleeping child and a middle
+            // child that starts a sleeping grandchild and exits (the grandchild is orphaned, as after
+            // a double fork); "plain": the same with Process.Start, in no container. Writes
+            // "ready PID sleeper S middle M grandchild G members PIDS" and sleeps, for the driver to
+            // end it with TerminateProcess.
+            "container-owner" => ContainerOwner(report, contain: args.Length > 2 && args[2] == "contain"),
             _ => throw new ArgumentException($"unknown child mode '{mode}'"),
         };
     }
@@ -127,6 +140,12 @@ internal static unsafe class ChildModes
             return 10;
         }
 
+        string? beat = flags.FirstOrDefault(f => f.StartsWith("beat=", StringComparison.Ordinal));
+        if (beat is not null)
+        {
+            StartBeating(beat[5..]);
+        }
+
         // The Process objects stay referenced: their handles keep the children's pids from reuse.
         var children = new List<(Process Process, string Report)>();
         for (int k = 0; depth > 0 && k < width; k++)
@@ -166,22 +185,9 @@ internal static unsafe class ChildModes
 
     private static int OrphanMaker(string report)
     {
-        string middleReport = report + ".middle";
-        int middlePid;
-        using (Process middle = StartSelf("orphan-middle", middleReport))
-        {
-            middlePid = middle.Id;
-            if (!middle.WaitForExit(TimeSpan.FromSeconds(60)))
-            {
-                Write(report, "the middle child did not exit");
-                return 13;
-            }
-        }
-
-        string? line = WaitForLine(middleReport, "grandchild ", TimeSpan.FromSeconds(5));
+        (int middlePid, string? line) = Orphan(report, StartSelf);
         if (line is null)
         {
-            Write(report, "the middle child did not report its grandchild");
             return 13;
         }
 
@@ -208,6 +214,30 @@ internal static unsafe class ChildModes
         Write(report, $"ready {Environment.ProcessId} middle {middlePid} {line}");
         Thread.Sleep(TimeSpan.FromSeconds(60));
         return 0;
+    }
+
+    /// <summary>
+    /// Starts an orphan-middle child with <paramref name="start"/> and waits until it has exited,
+    /// leaving its grandchild behind. Returns its pid and its "grandchild G" line; the line is null,
+    /// and the report says why, when that failed.
+    /// </summary>
+    private static (int MiddlePid, string? Line) Orphan(string report, Func<string[], Process> start)
+    {
+        string middleReport = report + ".middle";
+        using Process middle = start(["orphan-middle", middleReport]);
+        if (!middle.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            Write(report, "the middle child did not exit");
+            return (middle.Id, null);
+        }
+
+        string? line = WaitForLine(middleReport, "grandchild ", TimeSpan.FromSeconds(5));
+        if (line is null)
+        {
+            Write(report, "the middle child did not report its grandchild");
+        }
+
+        return (middle.Id, line);
     }
 
     private static int OrphanMiddle(string report)
@@ -277,7 +307,84 @@ internal static unsafe class ChildModes
         }
     }
 
-    private static Process StartSelf(params string[] args)
+    /// <summary>The file a member of a "beat" tree writes its heartbeat to.</summary>
+    internal static string BeatFile(string prefix, int pid) => $"{prefix}-{pid.ToString(CultureInfo.InvariantCulture)}.txt";
+
+    private static void StartBeating(string prefix)
+    {
+        string file = BeatFile(prefix, Environment.ProcessId);
+        var beater = new Thread(() =>
+        {
+            for (int n = 0; ; n++)
+            {
+                Write(file, $"beat {n}");
+                Thread.Sleep(50);
+            }
+        })
+        {
+            IsBackground = true,
+        };
+        beater.Start();
+    }
+
+    private static int ContainerAddSelf(string report)
+    {
+        Write(report, $"ready {Environment.ProcessId}");
+        using (var container = new ProcessContainer())
+        {
+            TryAdd(report, "pid", () => container.Add(Environment.ProcessId));
+            TryAdd(report, "handle", () =>
+            {
+                using Process self = Process.GetCurrentProcess();
+                container.Add(self);
+            });
+            Write(report, $"members: {string.Join(' ', container.GetProcessIds())}");
+            Write(report, "disposing");
+        }
+
+        Write(report, "done");
+        return 0;
+    }
+
+    private static void TryAdd(string report, string how, Action add)
+    {
+        try
+        {
+            add();
+            Write(report, $"accepted {how}");
+        }
+        catch (Exception e)
+        {
+            Write(report, $"refused {how}: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static int ContainerOwner(string report, bool contain)
+    {
+        using ProcessContainer? container = contain ? new ProcessContainer() : null;
+        Process Start(params string[] args) => container is null ? StartSelf(args) : container.Start(SelfStartInfo(args));
+
+        string sleepReport = report + ".sleep";
+        using Process sleeper = Start("sleep", sleepReport);
+        (int middlePid, string? grandchild) = Orphan(report, Start);
+        if (grandchild is null)
+        {
+            return 13;
+        }
+
+        if (WaitForLine(sleepReport, $"ready {sleeper.Id}", TimeSpan.FromSeconds(60)) is null)
+        {
+            Write(report, $"the sleeper {sleeper.Id} never became ready");
+            return 13;
+        }
+
+        string members = container is null ? "none" : string.Join(',', container.GetProcessIds());
+        Write(report, $"ready {Environment.ProcessId} sleeper {sleeper.Id} middle {middlePid} {grandchild} members {members}");
+        Thread.Sleep(TimeSpan.FromSeconds(60));
+        return 0;
+    }
+
+    private static ProcessStartInfo SelfStartInfo(string[] args)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
         foreach (string a in args)
@@ -285,8 +392,11 @@ internal static unsafe class ChildModes
             psi.ArgumentList.Add(a);
         }
 
-        return Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null");
+        return psi;
     }
+
+    private static Process StartSelf(params string[] args) =>
+        Process.Start(SelfStartInfo(args)) ?? throw new InvalidOperationException("Process.Start returned null");
 
     /// <summary>The lines of a report file; empty when it does not exist yet.</summary>
     internal static string[] ReadLines(string file)

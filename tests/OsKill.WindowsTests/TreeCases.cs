@@ -9,7 +9,7 @@ namespace OsKill.WindowsTests;
 /// executable (see <see cref="ChildModes"/>), with every member's handle opened by the driver as soon
 /// as the tree reports it, so that exit codes can be read and no pid is reused behind the checks.
 /// </summary>
-internal static class TreeCases
+internal static partial class TreeCases
 {
     private static readonly TimeSpan Seen = TimeSpan.FromSeconds(10);
 
@@ -31,6 +31,7 @@ internal static class TreeCases
         Run(h, "tree-stop-escalates", TreeStopEscalates, Long);
         Run(h, "tree-stop-refuses-outsiders", TreeStopRefusesOutsiders, Long);
         Run(h, "tree-stop-ctrl-break", TreeStopCtrlBreak, Long);
+        RunSafetyCases(h);
     }
 
     /// <summary>Runs a case, then ends every process of this executable that it left running (a failed case can leave a tree).</summary>
@@ -100,6 +101,7 @@ internal static class TreeCases
         using (ProcessHandle own = ProcessHandle.Open(self))
         {
             _ = Check.Throws<ArgumentException>(() => own.KillTreeAsync().GetAwaiter().GetResult(), "ProcessHandle.KillTreeAsync on the caller's own handle");
+            _ = Check.Throws<ArgumentException>(() => own.StopTreeAsync().GetAwaiter().GetResult(), "ProcessHandle.StopTreeAsync on the caller's own handle");
         }
 
         // An ancestor: a child asks for the tree of its parent, the driver. Were it not refused,

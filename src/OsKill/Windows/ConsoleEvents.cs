@@ -37,6 +37,11 @@ internal static class ConsoleEvents
             throw new ArgumentOutOfRangeException(nameof(pid), pid, $"Cannot send {Describe(consoleEvent)} to pid {pid}: ConsoleControl.Send takes the pid of one process. Use Os.Kill(group, Signal.CTRL_C_EVENT) for console process groups.");
         }
 
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"Cannot send {Describe(consoleEvent)} to pid {pid}: the helper's time limit is negative; give a positive one, or Timeout.InfiniteTimeSpan for none.");
+        }
+
         if (Audit.HasHooks)
         {
             Audit.Raise("oskill.console_control", pid, (int)consoleEvent);
@@ -167,7 +172,7 @@ internal static class ConsoleEvents
         using Process helper = Process.Start(start)
             ?? throw new OsException($"Cannot send {Describe(consoleEvent)} to pid {pid}: the console helper did not start.");
         Task<string> errors = helper.StandardError.ReadToEndAsync();
-        if (!helper.WaitForExit(timeout))
+        if (!WaitForHelper(helper, timeout))
         {
             helper.Kill();
             throw new OsException($"Cannot send {Describe(consoleEvent)} to pid {pid}: the console helper (pid {helper.Id}) did not finish within {timeout.TotalSeconds:0.#} s and was ended.")
@@ -188,6 +193,21 @@ internal static class ConsoleEvents
             OsException e = OsException.FromWin32(error, errno, "console helper", Cannot(pid, consoleEvent), pid, (int)consoleEvent);
             throw detail.Length == 0 ? e : OsException.FromWin32(error, errno, "console helper", $"{Cannot(pid, consoleEvent)}: {detail}", pid, (int)consoleEvent);
         }
+    }
+
+    /// <summary>
+    /// Waits for the helper to exit. Process.WaitForExit(TimeSpan) takes at most int.MaxValue ms
+    /// (24.8 days) and throws beyond: a longer limit, like InfiniteTimeSpan, means no limit.
+    /// </summary>
+    private static bool WaitForHelper(Process helper, TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan || timeout.TotalMilliseconds > int.MaxValue)
+        {
+            helper.WaitForExit();
+            return true;
+        }
+
+        return helper.WaitForExit(timeout);
     }
 
     private static ProcessStartInfo HelperStartInfo(int pid, ConsoleEvent consoleEvent)

@@ -11,9 +11,22 @@ namespace OsKill.Windows;
 /// </summary>
 internal static class HandleWait
 {
-    /// <summary>A <see cref="Stopwatch"/> timestamp <paramref name="limit"/> from now; <see cref="long.MaxValue"/> for an infinite limit.</summary>
-    internal static long Deadline(TimeSpan limit) =>
-        limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+    /// <summary>
+    /// A <see cref="Stopwatch"/> timestamp <paramref name="limit"/> from now; <see cref="long.MaxValue"/>
+    /// (no deadline) for <see cref="Timeout.InfiniteTimeSpan"/> and for a limit too far away for a
+    /// timestamp to hold, such as <see cref="TimeSpan.MaxValue"/>. Computed in 128 bits: in 64, a
+    /// huge limit wraps around to a deadline in the past, and the wait it bounds ends at once.
+    /// </summary>
+    internal static long Deadline(TimeSpan limit)
+    {
+        if (limit == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
+        Int128 deadline = Stopwatch.GetTimestamp() + ((Int128)limit.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        return deadline >= long.MaxValue ? long.MaxValue : deadline <= 0 ? 0 : (long)deadline;
+    }
 
     /// <summary>
     /// Waits, on the calling thread, until every handle is signalled (every process has exited), or
@@ -76,7 +89,13 @@ internal static class HandleWait
 
                     if (rc == Kernel32.WAIT_TIMEOUT)
                     {
-                        return pending;
+                        if (Passed(deadline))
+                        {
+                            return pending;
+                        }
+
+                        // One wait is at most INFINITE - 1 ms (49.7 days): a later deadline takes more.
+                        continue;
                     }
 
                     cancellationToken.ThrowIfCancellationRequested();
@@ -111,7 +130,14 @@ internal static class HandleWait
         }
     }
 
-    /// <summary>The milliseconds left until <paramref name="deadline"/>, for a wait: 0 once it has passed, INFINITE for none.</summary>
+    /// <summary>Whether <paramref name="deadline"/> has passed; never for <see cref="long.MaxValue"/>.</summary>
+    internal static bool Passed(long deadline) => deadline != long.MaxValue && Stopwatch.GetTimestamp() >= deadline;
+
+    /// <summary>
+    /// The milliseconds left until <paramref name="deadline"/>, for a wait: 0 once it has passed,
+    /// INFINITE for none, and at most INFINITE - 1 otherwise (a caller whose wait times out before
+    /// the deadline waits again).
+    /// </summary>
     internal static uint Milliseconds(long deadline)
     {
         if (deadline == long.MaxValue)

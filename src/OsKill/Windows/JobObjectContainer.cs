@@ -15,6 +15,14 @@ namespace OsKill.Windows;
 /// (JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO), not by a timer. If this process dies, Windows closes the
 /// job handle, and the kill-on-close limit ends everything in the job.
 /// </summary>
+/// <remarks>
+/// Audit: a kill (<see cref="KillAsync"/>, or <see cref="Dispose"/> of a container that still has
+/// processes) raises <c>os.kill</c> <c>(pid, -1)</c> for every pid JobObjectBasicProcessIdList lists,
+/// all before TerminateJobObject. A hook that vetoes one ends nobody; in Dispose the job then loses
+/// its kill-on-close limit before it is closed, so that the close does not end them either. A process
+/// that joins the job between the list and TerminateJobObject (a member's new child) ends without an
+/// event of its own. The caller itself is refused by <see cref="Add(int)"/>.
+/// </remarks>
 [SupportedOSPlatform("windows")]
 internal sealed class JobObjectContainer : IDisposable
 {
@@ -66,6 +74,11 @@ internal sealed class JobObjectContainer : IDisposable
     internal void Add(int pid)
     {
         ThrowIfDisposed();
+        if (pid == Environment.ProcessId)
+        {
+            throw RefuseCaller(nameof(pid));
+        }
+
         nint raw = Kernel32.OpenProcess(AssignAccess, inheritHandle: false, pid);
         if (raw == 0)
         {
@@ -86,7 +99,26 @@ internal sealed class JobObjectContainer : IDisposable
     internal void Add(SafeHandle process, int pid)
     {
         ThrowIfDisposed();
-        Assign(process, pid);
+        bool added = false;
+        try
+        {
+            // The pid the handle names, not the one the caller passed: GetCurrentProcess's
+            // pseudo-handle, or any handle on ourselves, names the caller whatever pid came with it.
+            process.DangerousAddRef(ref added);
+            if (Kernel32.GetProcessId(process.DangerousGetHandle()) == Environment.ProcessId)
+            {
+                throw RefuseCaller(nameof(process));
+            }
+
+            Assign(process, pid);
+        }
+        finally
+        {
+            if (added)
+            {
+                process.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>
@@ -193,7 +225,9 @@ internal sealed class JobObjectContainer : IDisposable
         try
         {
             ThrowIfDisposed();
-            List<int> killed = Terminate();
+            List<int> killed = ListForKill();
+            Announce(killed);
+            Terminate(killed);
             if (ActiveProcesses() != 0)
             {
                 long deadline = HandleWait.Deadline(ExitLimit);
@@ -227,7 +261,19 @@ internal sealed class JobObjectContainer : IDisposable
             {
                 if (ActiveProcesses() != 0)
                 {
-                    Terminate();
+                    List<int> pids = ListForKill();
+                    try
+                    {
+                        Announce(pids);
+                    }
+                    catch
+                    {
+                        // Vetoed: the close below must not kill what the hook protects.
+                        ReleaseOnClose();
+                        throw;
+                    }
+
+                    Terminate(pids);
                     empty = WaitUntilEmpty(HandleWait.Deadline(ExitLimit), CancellationToken.None);
                 }
             }
@@ -270,6 +316,15 @@ internal sealed class JobObjectContainer : IDisposable
         }
     }
 
+    /// <summary>
+    /// The caller may not be a member: the container would kill it (its kill, its Dispose, and the
+    /// close of its job when the caller exits), and a process never leaves a job once in it.
+    /// </summary>
+    private static ArgumentException RefuseCaller(string paramName) => new(
+        $"Refusing to put the calling process (pid {Environment.ProcessId}) into its own process container: " +
+        "KillAsync and Dispose would end the caller, and a process can never leave a job object. Nothing was done.",
+        paramName);
+
     private static Exception AssignError(int error, int pid, string operation)
     {
         if (error == WinError.ERROR_ACCESS_DENIED)
@@ -282,8 +337,8 @@ internal sealed class JobObjectContainer : IDisposable
         return OsException.FromWin32(error, WinError.ToErrno(error), operation, $"cannot put pid {pid} into the process container", pid, null);
     }
 
-    /// <summary>Drains stale packets, ends every process in the job, and returns the pids it listed just before.</summary>
-    private List<int> Terminate()
+    /// <summary>Drains stale packets from the port, and returns the pids in the job now.</summary>
+    private List<int> ListForKill()
     {
         KernelHandle port = Port();
         while (Kernel32.GetQueuedCompletionStatus(port.DangerousGetHandle(), out _, out _, out _, 0))
@@ -291,14 +346,39 @@ internal sealed class JobObjectContainer : IDisposable
             // Messages from before this kill (processes started and exited): not what we wait for.
         }
 
-        List<int> pids = ProcessIds();
+        return ProcessIds();
+    }
+
+    /// <summary>
+    /// Raises <c>os.kill</c> <c>(pid, -1)</c> for every pid listed, all before TerminateJobObject:
+    /// a hook that vetoes one (by throwing) ends nobody, and its exception reaches the caller unchanged.
+    /// </summary>
+    private static void Announce(List<int> pids)
+    {
+        foreach (int pid in pids)
+        {
+            Audit.RaiseKill(pid, WindowsProcessTree.KillExitCode);
+        }
+    }
+
+    /// <summary>Ends every process in the job (TerminateJobObject, exit code −1); <paramref name="pids"/> were listed just before.</summary>
+    private void Terminate(List<int> pids)
+    {
         if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)WindowsProcessTree.KillExitCode)))
         {
             int error = Marshal.GetLastPInvokeError();
             throw OsException.FromWin32(error, WinError.ToErrno(error), "TerminateJobObject", $"cannot end the {pids.Count} process(es) of the process container with exit code {WindowsProcessTree.KillExitCode}", null, WindowsProcessTree.KillExitCode);
         }
+    }
 
-        return pids;
+    /// <summary>
+    /// Takes JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE off the job, so that closing it ends nobody: after a
+    /// hook vetoed the kill of a Dispose. Should that fail, the close ends the members all the same.
+    /// </summary>
+    private unsafe void ReleaseOnClose()
+    {
+        var limits = default(Kernel32.JobExtendedLimitInformation);
+        _ = Kernel32.SetInformationJobObject(_job.DangerousGetHandle(), Kernel32.JobObjectExtendedLimitInformation, &limits, (uint)sizeof(Kernel32.JobExtendedLimitInformation));
     }
 
     /// <summary>
@@ -362,7 +442,13 @@ internal sealed class JobObjectContainer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (!got && Marshal.GetLastPInvokeError() == (int)Kernel32.WAIT_TIMEOUT)
             {
-                return ActiveProcesses() == 0;
+                if (HandleWait.Passed(deadline))
+                {
+                    return ActiveProcesses() == 0;
+                }
+
+                // A wait is at most INFINITE - 1 ms: a later deadline takes another.
+                continue;
             }
 
             if (!got)

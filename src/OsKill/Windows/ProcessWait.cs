@@ -28,6 +28,17 @@ internal static class ProcessWait
     internal static ProcessExitStatus? ExitStatus(SafeHandle process) => WithHandle(process, h =>
         Kernel32.GetExitCodeProcess(h, out uint code) ? new ProcessExitStatus(unchecked((int)code), null) : (ProcessExitStatus?)null);
 
+    /// <summary>
+    /// Completes when the process exits; cancelled, at once, when <paramref name="cancellationToken"/> is.
+    /// </summary>
+    /// <remarks>
+    /// The thread pool waits on a duplicate of <paramref name="process"/>, owned by the wait, not on
+    /// the caller's handle: the caller may close its handle (ProcessHandle.Dispose) while the wait is
+    /// pending, or just after cancelling it, and the pool, which lets go of a wait only some time after
+    /// Unregister returns, never waits on a closed handle, nor on another object that was given the
+    /// same handle value. The pool holds a reference on the duplicate until it has let go, so closing
+    /// it here is deferred until then.
+    /// </remarks>
     internal static Task WaitForExitAsync(SafeHandle process, CancellationToken cancellationToken)
     {
         if (HasExited(process))
@@ -42,9 +53,19 @@ internal static class ProcessWait
         }
 
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var waitHandle = new ProcessWaitHandle(process);
-        RegisteredWaitHandle registration = ThreadPool.RegisterWaitForSingleObject(
-            waitHandle, (_, _) => completion.TrySetResult(), null, Timeout.Infinite, executeOnlyOnce: true);
+        var waitHandle = new ProcessWaitHandle(Duplicate(process));
+        RegisteredWaitHandle registration;
+        try
+        {
+            registration = ThreadPool.RegisterWaitForSingleObject(
+                waitHandle, (_, _) => completion.TrySetResult(), null, Timeout.Infinite, executeOnlyOnce: true);
+        }
+        catch
+        {
+            waitHandle.Dispose();
+            throw;
+        }
+
         CancellationTokenRegistration cancel = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
         completion.Task.ContinueWith(
             _ =>
@@ -58,6 +79,18 @@ internal static class ProcessWait
             TaskScheduler.Default);
         return completion.Task;
     }
+
+    /// <summary>A handle of our own on the process the caller's handle names (DuplicateHandle, same access).</summary>
+    private static SafeWaitHandle Duplicate(SafeHandle process) => WithHandle(process, h =>
+    {
+        if (!Kernel32.DuplicateHandle(Kernel32.CurrentProcess, h, Kernel32.CurrentProcess, out nint copy, 0, inheritHandle: false, Kernel32.DUPLICATE_SAME_ACCESS))
+        {
+            int error = Marshal.GetLastPInvokeError();
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "DuplicateHandle", "cannot wait for the exit of pid " + Kernel32.GetProcessId(h).ToString(CultureInfo.InvariantCulture), null, null);
+        }
+
+        return new SafeWaitHandle(copy, ownsHandle: true);
+    });
 
     private static T WithHandle<T>(SafeHandle process, Func<nint, T> use)
     {
@@ -76,10 +109,9 @@ internal static class ProcessWait
         }
     }
 
-    /// <summary>A WaitHandle over the process handle, which it does not own.</summary>
+    /// <summary>A WaitHandle over a process handle of its own, which it closes.</summary>
     private sealed class ProcessWaitHandle : WaitHandle
     {
-        internal ProcessWaitHandle(SafeHandle process) =>
-            SafeWaitHandle = new SafeWaitHandle(process.DangerousGetHandle(), ownsHandle: false);
+        internal ProcessWaitHandle(SafeWaitHandle process) => SafeWaitHandle = process;
     }
 }

@@ -27,6 +27,12 @@ namespace OsKill.Windows;
 /// terminated can still finish creating a child. The walk is conclusive once every member has exited,
 /// because an exited process creates nothing, and its handle, held by us, keeps its pid from being
 /// reused, so its children still name it as their parent.</para>
+/// <para>Audit: each TerminateProcess of a member raises <c>os.kill</c> <c>(pid, exit code)</c>, and
+/// the events of every member a pass ends are raised before the first TerminateProcess of that pass,
+/// so that a hook that vetoes one (by throwing) ends nobody; its exception reaches the caller unchanged,
+/// and whatever the freeze suspended is resumed (NtSuspendProcess sends nothing, and raises no event).
+/// Each console event a stop sends raises <c>os.kill</c> <c>(pid, 0 or 1)</c> for the member whose
+/// console it goes to.</para>
 /// <para>Without NtSuspendProcess (it reports STATUS_NOT_IMPLEMENTED), the walk does not freeze, and
 /// step 3 alone ends the tree: it repeats until a walk after every member has exited finds no new
 /// member.</para>
@@ -580,7 +586,20 @@ internal sealed class WindowsProcessTree : IDisposable
         {
             var batch = new List<Member>();
             var errors = new List<Exception>();
-            foreach (Member m in Live())
+            List<Member> live = Live();
+
+            // All or nothing: the os.kill event of every member this pass ends, before the first
+            // TerminateProcess. A hook that vetoes one (by throwing) ends nobody: its exception
+            // leaves through Dispose, which resumes whatever the freeze suspended.
+            foreach (Member m in live)
+            {
+                if (!m.Terminated)
+                {
+                    Audit.RaiseKill(m.Pid, exitCode);
+                }
+            }
+
+            foreach (Member m in live)
             {
                 if (m.Terminated)
                 {
@@ -659,6 +678,9 @@ internal sealed class WindowsProcessTree : IDisposable
         foreach (Member target in live)
         {
             RefuseOutsiders(target, live, sig, paramName);
+
+            // The event goes to the target's console, and reaches every process attached to it.
+            Audit.RaiseKill(target.Pid, sig);
             try
             {
                 ConsoleControl.Send(target.Pid, (ConsoleEvent)sig);
