@@ -33,7 +33,7 @@ public static class ProcessExtensions
                 Exited = true,
                 AlreadyExited = true,
                 Elapsed = TimeSpan.Zero,
-                ExitStatus = new ProcessExitStatus(process.ExitCode, null),
+                ExitStatus = new ExitStatus(process.ExitCode, null),
             };
         }
 

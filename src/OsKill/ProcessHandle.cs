@@ -50,7 +50,7 @@ public sealed class ProcessHandle : IDisposable
     /// been reaped yet, or when the handle came from a <see cref="Process"/> (which reports death by
     /// signal N as exit code 128 + N); on Windows always. Null while it runs, or where it cannot be known.
     /// </summary>
-    public ProcessExitStatus? ExitStatus => IsAlive ? null : ReadExitStatus();
+    public ExitStatus? ExitStatus => IsAlive ? null : ReadExitStatus();
 
     /// <summary>Opens a handle for the process that has this pid now.</summary>
     /// <param name="pid">The process; must be greater than 0.</param>
@@ -320,21 +320,21 @@ public sealed class ProcessHandle : IDisposable
             : Unix.PidfdExitWatcher.HasExited(_handle);
     }
 
-    private ProcessExitStatus? ReadExitStatus()
+    private ExitStatus? ReadExitStatus()
     {
         if (OperatingSystem.IsWindows())
         {
             return Windows.ProcessWait.ExitStatus(_handle);
         }
 
-        if (_handle is not Unix.StartTimeHandle && Unix.ChildStatus.TryRead(_handle) is ProcessExitStatus status)
+        if (_handle is not Unix.StartTimeHandle && Unix.ChildStatus.TryRead(_handle) is ExitStatus status)
         {
             return status;
         }
 
         if (_process is not null && _process.HasExited)
         {
-            return new ProcessExitStatus(_process.ExitCode, null);
+            return new ExitStatus(_process.ExitCode, null);
         }
 
         return null;

@@ -19,5 +19,5 @@ public sealed record StopResult
     public required TimeSpan Elapsed { get; init; }
 
     /// <summary>How the process ended, where that can be known (see <see cref="ProcessHandle.ExitStatus"/>).</summary>
-    public ProcessExitStatus? ExitStatus { get; init; }
+    public ExitStatus? ExitStatus { get; init; }
 }

@@ -31,7 +31,7 @@ public sealed record TreeStopResult
     public int Rounds { get; init; }
 
     /// <summary>How the root ended, where that can be known (see <see cref="ProcessHandle.ExitStatus"/>).</summary>
-    public ProcessExitStatus? ExitStatus { get; init; }
+    public ExitStatus? ExitStatus { get; init; }
 
     /// <summary>
     /// The result of a stop that saw every member exit after step <paramref name="step"/>, or, when

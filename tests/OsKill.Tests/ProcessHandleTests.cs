@@ -192,11 +192,11 @@ public class ProcessHandleTests
 
         Assert.False(handle.IsAlive);
         Assert.Equal('Z', ProcState.State(spawned.Pid));
-        Assert.Equal(new ProcessExitStatus(3, null), handle.ExitStatus);
+        Assert.Equal(new ExitStatus(3, null), handle.ExitStatus);
         Assert.Equal("exited with code 3", handle.ExitStatus.ToString());
 
         // WNOWAIT: reading it twice gives the same, and the zombie is still there for its reaper.
-        Assert.Equal(new ProcessExitStatus(3, null), handle.ExitStatus);
+        Assert.Equal(new ExitStatus(3, null), handle.ExitStatus);
         Assert.Equal('Z', ProcState.State(spawned.Pid));
         int status = spawned.Reap();
         Assert.Equal(3, SpawnedProcess.ExitCodeOf(status));
@@ -217,7 +217,7 @@ public class ProcessHandleTests
         handle.Signal(Signal.SIGTERM);
         await handle.WaitForExitAsync(Ct).WaitAsync(Generous, Ct);
 
-        Assert.Equal(new ProcessExitStatus(null, Signal.SIGTERM, CoreDumped: false), handle.ExitStatus);
+        Assert.Equal(new ExitStatus(null, Signal.SIGTERM, CoreDumped: false), handle.ExitStatus);
         Assert.Equal($"killed by signal {Signal.SIGTERM} (SIGTERM)", handle.ExitStatus.ToString());
         Assert.Equal('Z', ProcState.State(spawned.Pid));
         Assert.Equal(Signal.SIGTERM, SpawnedProcess.SignalOf(spawned.Reap()));
@@ -235,7 +235,7 @@ public class ProcessHandleTests
         using ProcessHandle killedHandle = ProcessHandle.FromProcess(killed.Process);
 
         Assert.Equal(3, await exits.FinishAsync());
-        Assert.Equal(new ProcessExitStatus(3, null), exitsHandle.ExitStatus);
+        Assert.Equal(new ExitStatus(3, null), exitsHandle.ExitStatus);
 
         // Opened by pid, the handle has no Process to ask, and we can no longer read it: unknown.
         Assert.Null(exitsByPid.ExitStatus);
@@ -243,7 +243,7 @@ public class ProcessHandleTests
         // Death by SIGTERM, as .NET reports it once it has reaped: exit code 128 + 15, no signal.
         killedHandle.Signal(Signal.SIGTERM);
         Assert.Equal(128 + Signal.SIGTERM, await killed.WaitForExitAsync());
-        Assert.Equal(new ProcessExitStatus(128 + Signal.SIGTERM, null), killedHandle.ExitStatus);
+        Assert.Equal(new ExitStatus(128 + Signal.SIGTERM, null), killedHandle.ExitStatus);
     }
 
     [Theory]
@@ -343,14 +343,14 @@ public class ProcessHandleTests
         }
 
         // The handle from the Process still knows how A ended; the one by pid cannot.
-        Assert.Equal(new ProcessExitStatus(0, null), byProcess.ExitStatus);
+        Assert.Equal(new ExitStatus(0, null), byProcess.ExitStatus);
         Assert.Null(byPid.ExitStatus);
 
         // Process.StopAsync on A's Process, whose pid is now B's, must not stop B either.
         StopResult viaProcess = await a.Process.StopAsync(StopOptions.Graceful(TimeSpan.FromMilliseconds(100), Signal.SIGINT), Ct);
         Assert.True(viaProcess.AlreadyExited);
         Assert.Null(viaProcess.StepIndex);
-        Assert.Equal(new ProcessExitStatus(0, null), viaProcess.ExitStatus);
+        Assert.Equal(new ExitStatus(0, null), viaProcess.ExitStatus);
 
         // Control: by pid, a signal does reach B. B exits with the first signal it received, so had
         // anything above reached it, that would be the exit code instead of USR2.

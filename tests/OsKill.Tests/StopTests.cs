@@ -32,7 +32,7 @@ public class StopTests
         Assert.True(result.Elapsed < Long, $"elapsed {result.Elapsed}");
 
         // catch-exit exits with the number of the signal it got, on either path of ExitStatus.
-        Assert.Equal(new ProcessExitStatus(Signal.SIGTERM, null), result.ExitStatus);
+        Assert.Equal(new ExitStatus(Signal.SIGTERM, null), result.ExitStatus);
         Assert.Equal(Signal.SIGTERM, await child.WaitForExitAsync());
         await child.ReadToEndAsync();
         Assert.Equal([$"got {Signal.SIGTERM}"], Got(child));
@@ -57,7 +57,7 @@ public class StopTests
 
         // Death by SIGKILL: read by waitid if .NET had not reaped the child yet, else 128 + 9 from
         // Process.ExitCode. Which one depends on a race with .NET's SIGCHLD handling.
-        Assert.Contains(result.ExitStatus, new ProcessExitStatus?[] { new(null, Signal.SIGKILL), new(128 + Signal.SIGKILL, null) });
+        Assert.Contains(result.ExitStatus, new ExitStatus?[] { new(null, Signal.SIGKILL), new(128 + Signal.SIGKILL, null) });
         Assert.Equal(128 + Signal.SIGKILL, await child.WaitForExitAsync());
     }
 
@@ -80,9 +80,9 @@ public class StopTests
             stubbornHandle.StopAsync(StopOptions.Graceful(Short), Ct));
 
         Assert.Equal(0, results[0].StepIndex);
-        Assert.Equal(new ProcessExitStatus(null, Signal.SIGTERM), results[0].ExitStatus);
+        Assert.Equal(new ExitStatus(null, Signal.SIGTERM), results[0].ExitStatus);
         Assert.Equal(1, results[1].StepIndex);
-        Assert.Equal(new ProcessExitStatus(null, Signal.SIGKILL), results[1].ExitStatus);
+        Assert.Equal(new ExitStatus(null, Signal.SIGKILL), results[1].ExitStatus);
         Assert.Equal(Signal.SIGTERM, SpawnedProcess.SignalOf(polite.Reap()));
         Assert.Equal(Signal.SIGKILL, SpawnedProcess.SignalOf(stubborn.Reap()));
     }
@@ -125,9 +125,9 @@ public class StopTests
         Assert.True(results[2].Elapsed >= TimeSpan.FromMilliseconds(380), $"elapsed {results[2].Elapsed}");
 
         // We are their unreaped parent, so the exact deaths are known.
-        Assert.Equal(new ProcessExitStatus(null, Signal.SIGINT), results[0].ExitStatus);
-        Assert.Equal(new ProcessExitStatus(null, Signal.SIGHUP), results[1].ExitStatus);
-        Assert.Equal(new ProcessExitStatus(null, Signal.SIGKILL), results[2].ExitStatus);
+        Assert.Equal(new ExitStatus(null, Signal.SIGINT), results[0].ExitStatus);
+        Assert.Equal(new ExitStatus(null, Signal.SIGHUP), results[1].ExitStatus);
+        Assert.Equal(new ExitStatus(null, Signal.SIGKILL), results[2].ExitStatus);
         Assert.Equal(Signal.SIGINT, SpawnedProcess.SignalOf(onInt.Reap()));
         Assert.Equal(Signal.SIGHUP, SpawnedProcess.SignalOf(onHup.Reap()));
         Assert.Equal(Signal.SIGKILL, SpawnedProcess.SignalOf(onKill.Reap()));
@@ -162,7 +162,7 @@ public class StopTests
             stubborn.Process.StopAsync(StopOptions.Graceful(Short), Ct));
 
         Assert.Equal((0, Signal.SIGTERM), (results[0].StepIndex, results[0].Signal));
-        Assert.Equal(new ProcessExitStatus(Signal.SIGTERM, null), results[0].ExitStatus);
+        Assert.Equal(new ExitStatus(Signal.SIGTERM, null), results[0].ExitStatus);
         Assert.Equal((1, Signal.SIGKILL), (results[1].StepIndex, results[1].Signal));
         Assert.True(results.All(r => r.Exited && !r.AlreadyExited));
         Assert.Equal(Signal.SIGTERM, await polite.WaitForExitAsync());
@@ -185,7 +185,7 @@ public class StopTests
             Assert.True(result.AlreadyExited);
             Assert.Null(result.StepIndex);
             Assert.Null(result.Signal);
-            Assert.Equal(new ProcessExitStatus(0, null), result.ExitStatus);
+            Assert.Equal(new ExitStatus(0, null), result.ExitStatus);
             Assert.True(result.Elapsed < Long, $"elapsed {result.Elapsed}");
         }
     }
@@ -205,7 +205,7 @@ public class StopTests
 
         Assert.True(result.AlreadyExited);
         Assert.Null(result.StepIndex);
-        Assert.Equal(new ProcessExitStatus(null, Signal.SIGUSR1), result.ExitStatus);
+        Assert.Equal(new ExitStatus(null, Signal.SIGUSR1), result.ExitStatus);
         Assert.Equal(Signal.SIGUSR1, SpawnedProcess.SignalOf(spawned.Reap()));
     }
 

@@ -9,7 +9,7 @@ namespace OsKill.Unix;
 /// </summary>
 internal static class ChildStatus
 {
-    internal static unsafe ProcessExitStatus? TryRead(SafeHandle pidfd)
+    internal static unsafe ExitStatus? TryRead(SafeHandle pidfd)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -49,9 +49,9 @@ internal static class ChildStatus
 
         return code switch
         {
-            Libc.CLD_EXITED => new ProcessExitStatus(status, null),
-            Libc.CLD_KILLED => new ProcessExitStatus(null, status),
-            Libc.CLD_DUMPED => new ProcessExitStatus(null, status, CoreDumped: true),
+            Libc.CLD_EXITED => new ExitStatus(status, null),
+            Libc.CLD_KILLED => new ExitStatus(null, status),
+            Libc.CLD_DUMPED => new ExitStatus(null, status, CoreDumped: true),
             _ => null,
         };
     }

@@ -25,8 +25,8 @@ internal static class ProcessWait
 
     internal static bool HasExited(SafeHandle process) => WithHandle(process, h => Kernel32.WaitForSingleObject(h, 0) == Kernel32.WAIT_OBJECT_0);
 
-    internal static ProcessExitStatus? ExitStatus(SafeHandle process) => WithHandle(process, h =>
-        Kernel32.GetExitCodeProcess(h, out uint code) ? new ProcessExitStatus(unchecked((int)code), null) : (ProcessExitStatus?)null);
+    internal static ExitStatus? ExitStatus(SafeHandle process) => WithHandle(process, h =>
+        Kernel32.GetExitCodeProcess(h, out uint code) ? new ExitStatus(unchecked((int)code), null) : (ExitStatus?)null);
 
     /// <summary>
     /// Completes when the process exits; cancelled, at once, when <paramref name="cancellationToken"/> is.
