@@ -7,7 +7,8 @@ internal static class Cli
 {
     /// <summary>
     /// Runs oskill. Never throws and never prints a stack trace: whatever goes wrong becomes one line
-    /// on <paramref name="stderr"/> and a non-zero status.
+    /// on <paramref name="stderr"/> and a non-zero status. Output that cannot be written stops
+    /// nothing (<see cref="GuardedWriter"/>); it is reported at the end (<see cref="Rules.Finish"/>).
     /// </summary>
     /// <param name="args">The command line, without the program name.</param>
     /// <param name="stdout">Listings, help and -v lines.</param>
@@ -16,15 +17,20 @@ internal static class Cli
     /// <returns>The exit status: 0, 1 or 64.</returns>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool? terminal = null)
     {
+        GuardedWriter output = GuardedWriter.Of(stdout);
+        GuardedWriter errors = GuardedWriter.Of(stderr);
+        int status;
         try
         {
-            return Execute(ParseArguments(args), stdout, stderr, terminal);
+            status = Execute(ParseArguments(args), output, errors, terminal);
         }
         catch (Exception e)
         {
             // A bug, or something the OS did that nobody foresaw: one line, never a stack trace.
-            return Rules.InternalError(stderr, e);
+            status = Rules.InternalError(errors, e);
         }
+
+        return Rules.Finish(status, output, errors);
     }
 
     /// <summary>What a command line asks for: the fast path for the plain shapes, else the full parser.</summary>

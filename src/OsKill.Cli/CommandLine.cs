@@ -302,7 +302,7 @@ internal sealed class CommandLine
 
         Exit status:
           0   every target was signalled
-          1   every target failed, or the command line is wrong (a message says why)
+          1   every target failed, the command line is wrong, or output could not be written
           64  some targets were signalled and some failed
 
         Windows:

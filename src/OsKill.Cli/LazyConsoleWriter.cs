@@ -3,9 +3,9 @@ using System.Text;
 namespace OsKill.Cli;
 
 /// <summary>
-/// Standard output or error, opened on the first write. Opening the console's writer looks up its
-/// encoding from the locale, which is most of the managed start-up work of a run that prints
-/// nothing, such as <c>oskill -0 PID</c>.
+/// Standard output or error on Windows, opened on the first write (Unix writes with
+/// <see cref="FdWriter"/>). Opening the console's writer looks up its encoding, which is most of
+/// the managed start-up work of a run that prints nothing, such as <c>oskill -0 PID</c>.
 /// </summary>
 internal sealed class LazyConsoleWriter(bool error) : TextWriter
 {

@@ -11,6 +11,9 @@ internal static class Program
             return 0;
         }
 
-        return Cli.Run(args, new LazyConsoleWriter(error: false), new LazyConsoleWriter(error: true));
+        // Unix: write(2) on 1 and 2, as the front does, with errors oskill can name (FdWriter).
+        return OperatingSystem.IsWindows()
+            ? Cli.Run(args, new LazyConsoleWriter(error: false), new LazyConsoleWriter(error: true))
+            : Cli.Run(args, new FdWriter(1), new FdWriter(2));
     }
 }

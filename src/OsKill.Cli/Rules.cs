@@ -10,20 +10,31 @@ internal static class Rules
 
     /// <summary>
     /// Reports an exception nobody foresaw (a bug, or something odd the OS did) as one line on
-    /// <paramref name="stderr"/>, never a stack trace, and returns status 1. When stderr itself
-    /// cannot be written (a full disk, say), the status alone tells.
+    /// <paramref name="stderr"/>, never a stack trace, and returns status 1.
     /// </summary>
-    internal static int InternalError(TextWriter stderr, Exception e)
+    internal static int InternalError(GuardedWriter stderr, Exception e)
     {
-        try
+        stderr.WriteLine($"{Name}: internal error: {Sender.OneLine(e.Message)}");
+        return 1;
+    }
+
+    /// <summary>
+    /// The end of every run, once every signal has been sent: util-linux's close_stdout. A stdout
+    /// that could not be written prints "oskill: write error: REASON" on stderr. Output that failed,
+    /// on either stream, turns a status of 0 into 1; 1 and 64 already say that something failed,
+    /// and 64 also that some targets were signalled, so they stay (util-linux makes every one 1).
+    /// A reader that has gone (EPIPE) is no failure: the writers drop the rest quietly.
+    /// </summary>
+    internal static int Finish(int status, GuardedWriter stdout, GuardedWriter stderr)
+    {
+        stdout.Flush();
+        if (stdout.Failure is string reason)
         {
-            stderr.WriteLine($"{Name}: internal error: {Sender.OneLine(e.Message)}");
-        }
-        catch (IOException)
-        {
+            stderr.WriteLine($"{Name}: write error: {reason}");
         }
 
-        return 1;
+        stderr.Flush();
+        return status == 0 && (stdout.Failure is not null || stderr.Failure is not null) ? 1 : status;
     }
 
     /// <summary>TERM, by name, since numbers differ by OS.</summary>

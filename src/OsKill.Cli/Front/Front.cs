@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace OsKill.Cli;
 
@@ -20,27 +19,29 @@ internal static partial class Front
     /// <summary>The file name of the full oskill, looked for in the front's own directory.</summary>
     internal const string FullBinary = "OsKill.Cli";
 
-    private const int EINTR = 4;
-    private const int EPIPE = 32;
-
     private static int Main(string[] args)
     {
-        // Plain file descriptors, not System.Console: the front's image stays without it.
-        var stderr = new FdWriter(2);
+        // Plain file descriptors, not System.Console: the front's image stays without it. Guarded
+        // as in the full binary: output that fails stops no signal, and Finish reports it.
+        GuardedWriter stdout = GuardedWriter.Of(new FdWriter(1));
+        GuardedWriter stderr = GuardedWriter.Of(new FdWriter(2));
+        int status;
         try
         {
-            return FastPath.TryParse(args) is Request request
-                ? new Sender(new FdWriter(1), stderr).Run(request)
+            status = FastPath.TryParse(args) is Request request
+                ? new Sender(stdout, stderr).Run(request)
                 : ExecFull(args, stderr);
         }
         catch (Exception e)
         {
-            return Rules.InternalError(stderr, e);
+            status = Rules.InternalError(stderr, e);
         }
+
+        return Rules.Finish(status, stdout, stderr);
     }
 
     // Replaces this process with OsKill.Cli and the same arguments; returns only if that failed.
-    private static int ExecFull(string[] args, FdWriter stderr)
+    private static int ExecFull(string[] args, GuardedWriter stderr)
     {
         // ProcessPath is /proc/self/exe, the file behind any symbolic link: a link on the PATH
         // finds OsKill.Cli beside the front it points to. Never the working directory.
@@ -59,47 +60,4 @@ internal static partial class Front
 
     [LibraryImport("libc", EntryPoint = "execv", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Execv(string path, string?[] argv);
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static unsafe partial nint WriteFd(int fd, byte* buffer, nint count);
-
-    /// <summary>
-    /// Text written straight to a file descriptor with write(2), as UTF-8, with the error handling
-    /// of .NET's console streams in the full binary: EPIPE (nobody reads) drops the rest, EINTR
-    /// retries, any other error throws <see cref="IOException"/>.
-    /// </summary>
-    private sealed class FdWriter(int fd) : TextWriter
-    {
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void Write(char value) => Write(value.ToString());
-
-        public override void WriteLine(string? value) => Write(value + "\n");
-
-        public override unsafe void Write(string? value)
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(value ?? string.Empty);
-            fixed (byte* start = bytes)
-            {
-                nint done = 0;
-                while (done < bytes.Length)
-                {
-                    nint n = WriteFd(fd, start + done, bytes.Length - done);
-                    int errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-                    if (n > 0)
-                    {
-                        done += n;
-                    }
-                    else if (errno == EPIPE)
-                    {
-                        return;
-                    }
-                    else if (errno != EINTR)
-                    {
-                        throw new IOException(n == 0 ? "write(2) wrote nothing" : Marshal.GetPInvokeErrorMessage(errno));
-                    }
-                }
-            }
-        }
-    }
 }

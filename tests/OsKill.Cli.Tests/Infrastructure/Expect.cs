@@ -5,7 +5,7 @@ public static class Expect
 {
     public static readonly int[] DocumentedStatuses = [0, 1, 64];
 
-    /// <summary>No exception text, no stack frame, no "internal error" (a bug caught at the top).</summary>
+    /// <summary>No exception text, no stack frame, no "internal error" (a bug caught at the top), no resource key.</summary>
     public static void Clean(CliResult result)
     {
         foreach (string text in new[] { result.Stdout, result.Stderr })
@@ -14,6 +14,9 @@ public static class Expect
             Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
             Assert.DoesNotContain("internal error", text, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled", text, StringComparison.Ordinal);
+
+            // A .NET resource key in place of its text (UseSystemResourceKeys): "UnauthorizedAccess_IODenied_NoPathName".
+            Assert.DoesNotMatch(@"\b[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", text);
         }
 
         Assert.Contains(result.ExitCode, DocumentedStatuses);

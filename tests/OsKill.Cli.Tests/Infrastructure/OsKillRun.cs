@@ -35,6 +35,32 @@ public static class OsKillRun
     public static Task<CliResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         RunCommandAsync([.. Command, .. args], environment);
 
+    /// <summary>
+    /// Runs oskill under /bin/sh with its descriptors changed by <paramref name="redirection"/>
+    /// (<c>&gt;/dev/full</c>, <c>&gt;&amp;-</c>, <c>2&gt;&amp;-</c>...): a test cannot close a descriptor of a
+    /// child .NET starts, a shell can. The shell execs oskill, so the status is oskill's; what the
+    /// redirection leaves on the test's pipes is captured.
+    /// </summary>
+    public static Task<CliResult> RunRedirectedAsync(string redirection, params string[] args) =>
+        RunCommandAsync(["/bin/sh", "-c", $"exec \"$@\" {redirection}", "sh", .. Command, .. args]);
+
+    /// <summary>
+    /// Runs oskill with its stdout (and its stderr too if <paramref name="stderrToo"/>) a pipe whose
+    /// reader has already exited, so that every write fails with EPIPE (.NET ignores SIGPIPE, and so
+    /// does the shell here). The reader is <c>true</c>, which never reads: the shell writes into the
+    /// pipe until that fails, so oskill starts only once the reader is gone. oskill's status comes
+    /// back through a third descriptor and becomes the shell's.
+    /// </summary>
+    public static Task<CliResult> RunIntoBrokenPipeAsync(bool stderrToo, params string[] args)
+    {
+        string script = $$"""
+            trap '' PIPE
+            status=$(exec 3>&1; { while printf x 2>/dev/null; do :; done; "$@" 3>&- {{(stderrToo ? "2>&1" : string.Empty)}}; echo $? >&3; } | true)
+            exit "$status"
+            """;
+        return RunCommandAsync(["/bin/sh", "-c", script, "sh", .. Command, .. args]);
+    }
+
     /// <summary>Runs a command line (a program and its arguments) as oskill is run, optionally with extra environment variables.</summary>
     public static async Task<CliResult> RunCommandAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment = null)
     {
