@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using OsKill.Tests.Infrastructure;
+using OsKill.Unix;
+
+namespace OsKill.Tests;
+
+/// <summary>
+/// The life of a wait, against real processes: step timeouts of any length (up to
+/// TimeSpan.MaxValue) neither throw half-way through a stop nor overflow into an immediate kill.
+/// </summary>
+public class WaitLifecycleTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(20);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Timeouts past what a timer holds: TimeSpan.MaxValue, 50 days (past CancelAfter's 49.7), 200 days (past a long of ms × 10⁹).</summary>
+    public static TheoryData<long> HugeTimeouts => [TimeSpan.MaxValue.Ticks, TimeSpan.FromDays(50).Ticks, TimeSpan.FromDays(200).Ticks];
+
+    [Fact]
+    public void Deadlines_saturate_instead_of_overflowing()
+    {
+        Assert.Equal(long.MaxValue, FdWait.Deadline(TimeSpan.MaxValue));
+        Assert.Equal(long.MaxValue, FdWait.Deadline(Timeout.InfiniteTimeSpan));
+        Assert.Equal(-1, FdWait.RemainingMilliseconds(long.MaxValue));
+
+        long before = Stopwatch.GetTimestamp();
+        long fiftyDays = FdWait.Deadline(TimeSpan.FromDays(50));
+        long after = Stopwatch.GetTimestamp();
+        long span = (long)(TimeSpan.FromDays(50).TotalSeconds * Stopwatch.Frequency);
+        Assert.InRange(fiftyDays, before + span, after + span + 1);
+
+        // Far deadlines: poll(2) gets its largest timeout, never a negative (infinite) or wrapped one.
+        Assert.Equal(int.MaxValue, FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.FromDays(50))));
+        Assert.Equal(int.MaxValue, FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.FromDays(200))));
+        Assert.Equal(int.MaxValue, FdWait.RemainingMilliseconds(long.MaxValue - 1));
+
+        // Near ones round up, and a deadline that has passed is 0, however long ago.
+        Assert.InRange(FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.FromMilliseconds(1500))), 1400, 1500);
+        Assert.Equal(0, FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.Zero)));
+        Assert.Equal(0, FdWait.RemainingMilliseconds(long.MinValue));
+    }
+
+    [Theory]
+    [MemberData(nameof(HugeTimeouts))]
+    public Task StopAsync_with_a_huge_timeout_sends_the_first_signal_and_keeps_waiting(long ticks) =>
+        AssertTheFirstStepIsStillWaitingAfterASecondAsync(ticks, Signal.SIGTERM, (handle, options, token) => handle.StopAsync(options, token));
+
+    [Theory]
+    [MemberData(nameof(HugeTimeouts))]
+    public Task StopTreeAsync_with_a_huge_polite_timeout_does_not_kill_at_once(long ticks) =>
+        AssertTheFirstStepIsStillWaitingAfterASecondAsync(ticks, Signal.SIGKILL, (handle, options, token) => handle.StopTreeAsync(options, token));
+
+    [Fact]
+    public async Task A_step_longer_than_a_timer_holds_is_waited_in_full_in_several_parts()
+    {
+        // The same code path as a 50-day step, with the longest timer shortened to 100 ms: the
+        // 600 ms step must last 600 ms, not end with its first 100 ms part.
+        using Child child = await Child.StartAsync("ignore", "TERM");
+        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        var step = TimeSpan.FromMilliseconds(600);
+        var options = new StopOptions([new StopStep(Signal.SIGTERM, step), new StopStep(Signal.SIGKILL, Long)]);
+
+        StopResult result = await GracefulStop.RunAsync(handle, options, longestTimer: TimeSpan.FromMilliseconds(100), Ct);
+
+        Assert.Equal(1, result.StepIndex);
+        Assert.True(result.Elapsed >= step - TimeSpan.FromMilliseconds(20), $"elapsed {result.Elapsed}");
+        Assert.Equal(128 + Signal.SIGKILL, await child.WaitForExitAsync());
+    }
+
+    [Fact]
+    public void StopOptions_accepts_any_length_and_infinity_and_refuses_other_negative_timeouts()
+    {
+        foreach (TimeSpan t in new[] { TimeSpan.MaxValue, TimeSpan.FromDays(50), Timeout.InfiniteTimeSpan, TimeSpan.Zero })
+        {
+            Assert.Equal(t, new StopOptions([new StopStep(Signal.SIGTERM, t)]).Steps[0].Timeout);
+        }
+
+        foreach (TimeSpan t in new[] { TimeSpan.MinValue, TimeSpan.FromTicks(-1), TimeSpan.FromMilliseconds(-2) })
+        {
+            var e = Assert.Throws<ArgumentException>(() => new StopOptions([new StopStep(Signal.SIGTERM, t)]));
+            Assert.Equal("steps", e.ParamName);
+        }
+    }
+
+    /// <summary>
+    /// Runs a stop of a child that catches SIGUSR1 (and SIGTERM) and keeps running, with steps
+    /// (SIGUSR1, <paramref name="ticks"/>) then (<paramref name="next"/>, 20 s); a second after the
+    /// SIGUSR1 arrived, the stop must still be waiting in the first step. Then it is cancelled, and
+    /// nothing but SIGUSR1 must have reached the child.
+    /// </summary>
+    private static async Task AssertTheFirstStepIsStillWaitingAfterASecondAsync(long ticks, int next, Func<ProcessHandle, StopOptions, CancellationToken, Task> stop)
+    {
+        using Child child = await Child.StartAsync("catch", "USR1", "TERM");
+        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var options = new StopOptions([new StopStep(Signal.SIGUSR1, new TimeSpan(ticks)), new StopStep(next, Long)]);
+
+        Task running = stop(handle, options, cts.Token);
+        await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
+        await Task.Delay(1000, Ct);
+
+        Assert.False(running.IsCompleted, $"the stop ended within a second of a {new TimeSpan(ticks)} step: {running.Status} {running.Exception?.InnerException}");
+        Assert.True(handle.IsAlive);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+
+        Assert.True(handle.IsAlive);
+        Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
+        await child.ReadToEndAsync();
+        Assert.Equal([$"got {Signal.SIGUSR1}"], Got(child));
+    }
+
+    private static List<string> Got(Child child) =>
+        child.Seen.Where(l => l.StartsWith("got ", StringComparison.Ordinal)).ToList();
+}
