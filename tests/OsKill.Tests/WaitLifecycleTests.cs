@@ -6,11 +6,14 @@ namespace OsKill.Tests;
 
 /// <summary>
 /// The life of a wait, against real processes: step timeouts of any length (up to
-/// TimeSpan.MaxValue) neither throw half-way through a stop nor overflow into an immediate kill.
+/// TimeSpan.MaxValue) neither throw half-way through a stop nor overflow into an immediate kill;
+/// disposing a handle ends the waits and stops pending on it, sends nothing more and closes the
+/// pidfd.
 /// </summary>
 public class WaitLifecycleTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -109,6 +112,94 @@ public class WaitLifecycleTests
         Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
         await child.ReadToEndAsync();
         Assert.Equal([$"got {Signal.SIGUSR1}"], Got(child));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispose_ends_pending_waits_and_stops_with_ObjectDisposedException_and_sends_nothing_more(bool byStartTime)
+    {
+        using Child child = await Child.StartAsync("catch", "USR1", "USR2", "TERM");
+        var handle = byStartTime ? ProcessHandle.OpenByStartTime(child.Pid) : ProcessHandle.Open(child.Pid);
+        int? fd = (handle.SafeHandle as SafePidfdHandle)?.FileDescriptor;
+
+#pragma warning disable xUnit1051 // no token on purpose: only the Dispose may end these
+        Task[] waits = [handle.WaitForExitAsync(), handle.WaitForExitAsync(CancellationToken.None), handle.WaitForExitAsync(Ct)];
+        Task<StopResult> stop = handle.StopAsync(new StopOptions([new StopStep(Signal.SIGUSR1, Long), new StopStep(Signal.SIGTERM, Long)]));
+#pragma warning restore xUnit1051
+        await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
+        Assert.DoesNotContain(waits, w => w.IsCompleted);
+        Assert.False(stop.IsCompleted);
+
+        handle.Dispose();
+
+        // Promptly, and as ObjectDisposedException: not a cancellation, which a stop would take for
+        // "this step's time is up" and escalate.
+        foreach (Task pending in waits.Append(stop))
+        {
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => pending.WaitAsync(Prompt, Ct));
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => handle.Signal(Signal.SIGUSR2));
+        Assert.Throws<ObjectDisposedException>(() => handle.IsAlive);
+        Assert.Throws<ObjectDisposedException>(() => handle.ExitStatus);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => handle.WaitForExitAsync(Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => handle.StopAsync(null, Ct));
+        if (!byStartTime)
+        {
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => handle.KillTreeAsync(Ct));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => handle.StopTreeAsync(null, Ct));
+        }
+
+        // The pidfd is closed now that no wait holds it: its number names nothing, or another file.
+        if (fd is int number)
+        {
+            Assert.False(NamesPidfdOf(number, child.Pid), $"fd {number} is still a pidfd of pid {child.Pid} after Dispose");
+        }
+
+        // Only the first step's SIGUSR1 reached the child: no SIGTERM from the stop, no SIGUSR2.
+        Assert.False(child.Process.HasExited);
+        Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
+        await child.ReadToEndAsync();
+        Assert.Equal([$"got {Signal.SIGUSR1}"], Got(child));
+    }
+
+    [Fact]
+    public async Task Dispose_ends_a_pending_tree_stop_with_ObjectDisposedException_and_nothing_more_is_sent()
+    {
+        using Child child = await Child.StartAsync("catch", "USR1", "TERM");
+        var handle = ProcessHandle.Open(child.Pid);
+
+#pragma warning disable xUnit1051 // no token on purpose: only the Dispose may end it
+        Task<TreeStopResult> stop = handle.StopTreeAsync(new StopOptions([new StopStep(Signal.SIGUSR1, Long), new StopStep(Signal.SIGTERM, Long)]));
+#pragma warning restore xUnit1051
+        await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
+        Assert.False(stop.IsCompleted);
+
+        handle.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => stop.WaitAsync(Prompt, Ct));
+        Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
+        await child.ReadToEndAsync();
+        Assert.Equal([$"got {Signal.SIGUSR1}"], Got(child));
+    }
+
+    /// <summary>Whether descriptor <paramref name="fd"/> of this process is a pidfd for <paramref name="pid"/>.</summary>
+    private static bool NamesPidfdOf(int fd, int pid)
+    {
+        try
+        {
+            if (new FileInfo($"/proc/self/fd/{fd}").LinkTarget != "anon_inode:[pidfd]")
+            {
+                return false;
+            }
+
+            return File.ReadLines($"/proc/self/fdinfo/{fd}").Any(l => l.StartsWith("Pid:", StringComparison.Ordinal) && l["Pid:".Length..].Trim() == pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return false; // closed between the two reads
+        }
     }
 
     private static List<string> Got(Child child) =>
