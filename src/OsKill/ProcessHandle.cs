@@ -368,7 +368,7 @@ public sealed class ProcessHandle : IDisposable
         {
             wait = OperatingSystem.IsWindows()
                 ? Windows.ProcessWait.WaitForExitAsync(_handle, cancellationToken)
-                : Unix.PidfdExitWatcher.Instance.WaitForExitAsync(_handle, cancellationToken);
+                : Unix.PidfdExitWatcher.WaitForExitAsync(_handle, cancellationToken);
         }
 
         await wait.ConfigureAwait(false);

@@ -26,6 +26,9 @@ using OsKill.TestChild;
 //   pthread SIG         a second thread blocks SIG; Signal.PthreadKill sends it there; print what
 //                       the kernel shows pending for that thread and for the process.
 //   alloc               print the bytes allocated by 10000 calls of Os.Kill(self, 0).
+//   watch-many N, watch-emfile, watch-broken
+//                       the exit watcher under a low RLIMIT_NOFILE, out of descriptors, and with its
+//                       epoll descriptor replaced: see WatcherModes.cs.
 string mode = args.Length > 0 ? args[0] : "sleep";
 string[] rest = args.Skip(1).ToArray();
 return mode switch
@@ -43,6 +46,9 @@ return mode switch
     "raise" => CatchThen(Sig(rest[0]), () => Signal.RaiseSignal(Sig(rest[0]))),
     "pthread" => PthreadKill(Sig(rest[0])),
     "alloc" => Alloc(),
+    "watch-many" => WatcherModes.WatchMany(Int(rest[0])),
+    "watch-emfile" => WatcherModes.WatchEmfile(),
+    "watch-broken" => WatcherModes.WatchBroken(),
     _ => Fail($"unknown mode {mode}"),
 };
 

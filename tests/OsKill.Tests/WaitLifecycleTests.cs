@@ -8,7 +8,9 @@ namespace OsKill.Tests;
 /// The life of a wait, against real processes: step timeouts of any length (up to
 /// TimeSpan.MaxValue) neither throw half-way through a stop nor overflow into an immediate kill;
 /// disposing a handle ends the waits and stops pending on it, sends nothing more and closes the
-/// pidfd.
+/// pidfd; and the process-wide exit watcher takes any number of waits, is made again after a
+/// failed first attempt, and fails its pending waits (without spinning) when epoll_wait fails. What
+/// a test host must not do to its own watcher runs in the test child (WatcherModes.cs).
 /// </summary>
 public class WaitLifecycleTests
 {
@@ -184,6 +186,79 @@ public class WaitLifecycleTests
         Assert.Equal([$"got {Signal.SIGUSR1}"], Got(child));
     }
 
+    [Fact]
+    public async Task More_waits_than_RLIMIT_NOFILE_all_end_and_the_watcher_does_not_spin()
+    {
+        const int PerProcess = 2000;
+        Report r = await RunWatcherModeAsync("watch-many", PerProcess.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // poll(2) refused more descriptors than this with EINVAL, and the old watcher retried at once, forever.
+        Assert.True(int.Parse(r["limit"]) < PerProcess, $"the soft RLIMIT_NOFILE {r["limit"]} is not below {PerProcess}");
+
+        // One registration per pidfd, however many waits share it; none left once they have ended.
+        Assert.Equal("2", r["epoll-registrations"]);
+        Assert.Equal("0", r["epoll-registrations-left"]);
+
+        // Asleep in the kernel while the waits are pending: a spinning thread shows ~50 ticks per
+        // half second. 5 ticks (50 ms) leave room for a busy machine.
+        Assert.InRange(long.Parse(r["idle-ticks"]), 0, 5);
+        Assert.InRange(long.Parse(r["watcher-ticks"]), 0, 100);
+
+        Assert.Equal($"{PerProcess / 2}", r["cancelled"]);
+        Assert.Equal($"{PerProcess}", r["a-completed"]);
+        Assert.Equal($"{PerProcess / 2}", r["b-pending"]);
+        Assert.Equal($"{PerProcess / 2}", r["b-completed"]);
+        Assert.Equal("1", r["watcher-threads"]);
+    }
+
+    [Fact]
+    public async Task A_first_wait_that_runs_out_of_descriptors_throws_EMFILE_and_the_next_wait_works()
+    {
+        Report r = await RunWatcherModeAsync("watch-emfile");
+
+        Assert.Equal("24", r["fill-errno"]);
+        Assert.StartsWith("OsException errno=24 op=epoll_create1 ", r["first"], StringComparison.Ordinal);
+        Assert.Contains("Too many open files", r["first"], StringComparison.Ordinal);
+
+        // Nothing was cached: with descriptors free again, the next wait makes the watcher.
+        Assert.Equal("True", r["second-pending"]);
+        Assert.Equal("ok", r["second"]);
+        Assert.Equal("1", r["watcher-threads"]);
+    }
+
+    [Fact]
+    public async Task When_epoll_wait_fails_the_pending_waits_fault_and_a_new_wait_starts_a_new_watcher()
+    {
+        Report r = await RunWatcherModeAsync("watch-broken");
+
+        Assert.Equal("True", r["epoll-found"]);
+        Assert.Equal("ok", r["a"]);
+        Assert.StartsWith("OsException errno=22 op=epoll_wait ", r["b-first"], StringComparison.Ordinal);
+
+        // The watcher did not close the number it no longer owns.
+        Assert.Equal("/dev/null", r["epoll-fd-now"]);
+
+        Assert.Equal("True", r["b-second-pending"]);
+        Assert.Equal("1", r["watcher-threads"]);
+        Assert.Equal("ok", r["b-second"]);
+    }
+
+    /// <summary>Runs a watcher mode of the test child and returns its "key value" report, up to "done".</summary>
+    private static async Task<Report> RunWatcherModeAsync(params string[] args)
+    {
+        using Child child = await Child.StartAsync(args);
+        await child.WaitForLineAsync("done", TimeSpan.FromSeconds(60));
+        var report = new Dictionary<string, string>();
+        foreach (string line in child.Seen.Where(l => l.Contains(' ', StringComparison.Ordinal)))
+        {
+            int space = line.IndexOf(' ', StringComparison.Ordinal);
+            report[line[..space]] = line[(space + 1)..];
+        }
+
+        Assert.Equal(0, await child.WaitForExitAsync());
+        return new Report(report, [.. child.Seen]);
+    }
+
     /// <summary>Whether descriptor <paramref name="fd"/> of this process is a pidfd for <paramref name="pid"/>.</summary>
     private static bool NamesPidfdOf(int fd, int pid)
     {
@@ -200,6 +275,14 @@ public class WaitLifecycleTests
         {
             return false; // closed between the two reads
         }
+    }
+
+    /// <summary>A child's report; a missing key fails the test with everything the child printed.</summary>
+    private sealed class Report(Dictionary<string, string> values, List<string> seen)
+    {
+        public string this[string key] => values.TryGetValue(key, out string? value)
+            ? value
+            : throw new Xunit.Sdk.XunitException($"The child reported no \"{key}\"; it printed: [{string.Join(" | ", seen)}]");
     }
 
     private static List<string> Got(Child child) =>
