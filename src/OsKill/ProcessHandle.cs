@@ -166,8 +166,9 @@ public sealed class ProcessHandle : IDisposable
     }
 
     /// <summary>
-    /// Completes when the process exits. Event-driven: a poll on the pidfd (Linux) or a wait on the
-    /// process handle (Windows), with no sleep loop.
+    /// Completes when the process exits. Event-driven, with no sleep loop: on Linux one thread of the
+    /// process waits in epoll_wait(2) for every pidfd waited on (any number of waits, sharing one
+    /// registration per pidfd); on Windows the thread pool waits on the process handle.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait (not the process).</param>
     /// <returns>
