@@ -16,6 +16,9 @@ namespace OsKill;
 /// race to the instant between that check and the kill(2) (see docs/process-handles.md).</para>
 /// <para>Unlike <see cref="Os.Kill(int, int)"/>, this API refuses pid 0 and negative pids: an
 /// uninitialised pid of 0 would otherwise signal the caller's own process group.</para>
+/// <para>Disposing the handle ends every call pending on it (see <see cref="Dispose"/>); after it,
+/// every member but <see cref="Pid"/>, <see cref="SafeHandle"/> and <see cref="ToString"/> throws
+/// <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("windows")]
@@ -25,6 +28,12 @@ public sealed class ProcessHandle : IDisposable
 {
     private readonly SafeHandle _handle;
     private readonly Process? _process;
+
+    // Cancelled by Dispose, which ends every wait and tree call pending on the handle, so that they
+    // let go of the descriptor. Never disposed itself: it owns no timer and no wait handle, and a
+    // call that races with Dispose may still link to its token.
+    private readonly CancellationTokenSource _disposing = new();
+    private int _disposed;
 
     private ProcessHandle(SafeHandle handle, int pid, Process? process)
     {
@@ -36,7 +45,11 @@ public sealed class ProcessHandle : IDisposable
     /// <summary>The pid the handle was opened for.</summary>
     public int Pid { get; }
 
-    /// <summary>The underlying handle: a <see cref="SafePidfdHandle"/> on Linux, a process handle on Windows; on macOS and FreeBSD a handle that holds the pid and start time and owns no kernel object.</summary>
+    /// <summary>
+    /// The underlying handle: a <see cref="SafePidfdHandle"/> on Linux, a process handle on Windows;
+    /// on macOS and FreeBSD a handle that holds the pid and start time and owns no kernel object.
+    /// Still readable after <see cref="Dispose"/>, when it is closed.
+    /// </summary>
     public SafeHandle SafeHandle => _handle;
 
     /// <summary>
@@ -108,6 +121,7 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
     public void Signal(int sig)
     {
+        ThrowIfDisposed();
         if (_handle is Unix.StartTimeHandle byStartTime)
         {
             byStartTime.Signal(sig);
@@ -152,22 +166,21 @@ public sealed class ProcessHandle : IDisposable
     }
 
     /// <summary>
-    /// Completes when the process exits. Event-driven: a poll on the pidfd (Linux) or a wait on the
-    /// process handle (Windows), with no sleep loop.
+    /// Completes when the process exits. Event-driven, with no sleep loop: on Linux one thread of the
+    /// process waits in epoll_wait(2) for every pidfd waited on (any number of waits, sharing one
+    /// registration per pidfd); on Windows the thread pool waits on the process handle.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait (not the process).</param>
-    /// <returns>A task that completes on exit.</returns>
+    /// <returns>
+    /// A task that completes on exit; cancelled (with <paramref name="cancellationToken"/>) when the
+    /// token is; faulted with <see cref="ObjectDisposedException"/> when the handle is disposed first.
+    /// </returns>
+    /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
+    /// <exception cref="OsException">Linux: the exit watcher cannot be set up, such as EMFILE when the process is out of descriptors (a later call tries again).</exception>
     public Task WaitForExitAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        if (_handle is Unix.StartTimeHandle byStartTime)
-        {
-            return Unix.StartTimeExitWait.WaitForExitAsync(byStartTime, cancellationToken);
-        }
-
-        return OperatingSystem.IsWindows()
-            ? Windows.ProcessWait.WaitForExitAsync(_handle, cancellationToken)
-            : Unix.PidfdExitWatcher.Instance.WaitForExitAsync(_handle, cancellationToken);
+        ThrowIfDisposed();
+        return UntilDisposedAsync(PlatformWaitForExitAsync, cancellationToken);
     }
 
     /// <summary>
@@ -177,8 +190,12 @@ public sealed class ProcessHandle : IDisposable
     /// <param name="options">The steps; by default SIGTERM, 5 s, then SIGKILL (Windows: Ctrl+C, then TerminateProcess).</param>
     /// <param name="cancellationToken">Stops the escalation: nothing more is sent after cancellation.</param>
     /// <returns>What happened.</returns>
-    public Task<StopResult> StopAsync(StopOptions? options = null, CancellationToken cancellationToken = default) =>
-        GracefulStop.RunAsync(this, options ?? StopOptions.Default, cancellationToken);
+    /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (nothing more is sent then).</exception>
+    public Task<StopResult> StopAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return GracefulStop.RunAsync(this, options ?? StopOptions.Default, cancellationToken);
+    }
 
     /// <summary>
     /// Kills the process and every one of its descendants, leaving none alive even while the tree
@@ -198,17 +215,16 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="ArgumentException">The process is the caller or one of its ancestors. Nothing is sent.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop, or a killed member did not exit; see <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>.</exception>
-    /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (which then ends as a cancellation would).</exception>
     public Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         RequireTreeSupport();
-        if (OperatingSystem.IsWindows())
-        {
-            return Windows.WindowsProcessTree.KillAsync(_handle, Pid, cancellationToken);
-        }
-
-        return Unix.LinuxProcessTree.KillAsync((SafePidfdHandle)_handle, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
+        return UntilDisposedAsync(
+            token => OperatingSystem.IsWindows()
+                ? Windows.WindowsProcessTree.KillAsync(_handle, Pid, token)
+                : Unix.LinuxProcessTree.KillAsync((SafePidfdHandle)_handle, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, token),
+            cancellationToken);
     }
 
     /// <summary>
@@ -235,20 +251,42 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="ArgumentException">The process is the caller or one of its ancestors; on Windows also a console step that would reach processes outside the tree. Nothing is sent.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>
-    /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
-    public async Task<TreeStopResult> StopTreeAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
+    /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (which then ends as a cancellation would: nothing more is sent).</exception>
+    public Task<TreeStopResult> StopTreeAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         RequireTreeSupport();
         options ??= StopOptions.Default;
-        TreeStopResult result = OperatingSystem.IsWindows()
-            ? await Windows.WindowsProcessTree.StopAsync(_handle, Pid, options, cancellationToken).ConfigureAwait(false)
-            : await Unix.LinuxProcessTree.StopAsync((SafePidfdHandle)_handle, options, cancellationToken).ConfigureAwait(false);
-        return result.Exited ? result with { ExitStatus = ReadExitStatus() } : result;
+        return UntilDisposedAsync(token => StopPlatformTreeAsync(options, token), cancellationToken);
     }
 
-    /// <summary>Closes the handle. The process is not affected.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>
+    /// Closes the handle. The process is not affected. Calls pending on the handle end promptly:
+    /// <see cref="WaitForExitAsync"/>, <see cref="StopAsync"/>, <see cref="KillTreeAsync"/> and
+    /// <see cref="StopTreeAsync"/> fault with <see cref="ObjectDisposedException"/> (not a
+    /// cancellation, which a stop would read as "this step's time is up" and escalate), and nothing
+    /// more is sent through the handle. The descriptor is closed once those calls have let go of it
+    /// (on Linux, before Dispose returns). A call that has already begun to send a signal when
+    /// Dispose is called may still complete that send.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Synchronously, the exit watcher drops every wait on this handle, with its reference
+            // to the descriptor; the tree calls see a cancellation and release theirs as they end.
+            _disposing.Cancel();
+        }
+        finally
+        {
+            _handle.Dispose();
+        }
+    }
 
     /// <summary>"process 1234".</summary>
     /// <returns>The description.</returns>
@@ -298,6 +336,56 @@ public sealed class ProcessHandle : IDisposable
             $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {Platform.Name} has neither yet.");
     }
 
+    /// <summary>
+    /// Runs <paramref name="operation"/> with a token that <paramref name="cancellationToken"/> and
+    /// <see cref="Dispose"/> both cancel. A cancellation that came from Dispose alone becomes an
+    /// <see cref="ObjectDisposedException"/>; one from the caller keeps the caller's token.
+    /// </summary>
+    private async Task<T> UntilDisposedAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            return await operation(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _disposing.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(GetType().FullName, $"The handle for {this} was disposed while the call was pending.");
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)
+        {
+            throw new OperationCanceledException(e.Message, e, cancellationToken);
+        }
+    }
+
+    private async Task<bool> PlatformWaitForExitAsync(CancellationToken cancellationToken)
+    {
+        Task wait;
+        if (_handle is Unix.StartTimeHandle byStartTime)
+        {
+            wait = Unix.StartTimeExitWait.WaitForExitAsync(byStartTime, cancellationToken);
+        }
+        else
+        {
+            wait = OperatingSystem.IsWindows()
+                ? Windows.ProcessWait.WaitForExitAsync(_handle, cancellationToken)
+                : Unix.PidfdExitWatcher.WaitForExitAsync(_handle, cancellationToken);
+        }
+
+        await wait.ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<TreeStopResult> StopPlatformTreeAsync(StopOptions options, CancellationToken cancellationToken)
+    {
+        TreeStopResult result = OperatingSystem.IsWindows()
+            ? await Windows.WindowsProcessTree.StopAsync(_handle, Pid, options, cancellationToken).ConfigureAwait(false)
+            : await Unix.LinuxProcessTree.StopAsync((SafePidfdHandle)_handle, options, cancellationToken).ConfigureAwait(false);
+        return result.Exited ? result with { ExitStatus = ReadExitStatus() } : result;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
     private void RequireTreeSupport()
     {
         if (_handle is Unix.StartTimeHandle)
@@ -309,7 +397,7 @@ public sealed class ProcessHandle : IDisposable
 
     private bool PlatformHasExited()
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         if (_handle is Unix.StartTimeHandle byStartTime)
         {
             return byStartTime.HasExited;

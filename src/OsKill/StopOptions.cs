@@ -11,8 +11,15 @@ public sealed class StopOptions
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(5);
 
     /// <summary>Creates options with these steps.</summary>
-    /// <param name="steps">At least one step.</param>
-    /// <exception cref="ArgumentException">No steps, or a negative timeout.</exception>
+    /// <param name="steps">
+    /// At least one step. A step's timeout may have any length: <see cref="TimeSpan.Zero"/> (send,
+    /// then move on unless the process is already gone), days or weeks (honoured in full, even past
+    /// the 49.7-day limit of <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>), or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> (wait until the process exits or the call is
+    /// cancelled; <see cref="TimeSpan.MaxValue"/>, some 29,000 years, is the same in practice).
+    /// </param>
+    /// <exception cref="ArgumentNullException"><paramref name="steps"/> is null.</exception>
+    /// <exception cref="ArgumentException">No steps, or a negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>. Checked here, before anything can be sent.</exception>
     public StopOptions(IEnumerable<StopStep> steps)
     {
         ArgumentNullException.ThrowIfNull(steps);

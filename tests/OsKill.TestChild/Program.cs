@@ -29,6 +29,9 @@ using OsKill.TestChild;
 //   contain-owner       own a ProcessContainer with a setsid and a double-forked member; see ContainerModes.
 //   contain-cgroup      start cat /proc/self/cgroup in a container, with a hostile environment.
 //   contain-signals     the signal dispositions and mask of a program started in a container.
+//   watch-many N, watch-emfile, watch-broken
+//                       the exit watcher under a low RLIMIT_NOFILE, out of descriptors, and with its
+//                       epoll descriptor replaced: see WatcherModes.cs.
 string mode = args.Length > 0 ? args[0] : "sleep";
 string[] rest = args.Skip(1).ToArray();
 return mode switch
@@ -49,6 +52,9 @@ return mode switch
     "contain-owner" => ContainerModes.Owner(Say, Ready),
     "contain-cgroup" => ContainerModes.Cgroup(Say, Ready),
     "contain-signals" => ContainerModes.Signals(Say, Ready),
+    "watch-many" => WatcherModes.WatchMany(Int(rest[0])),
+    "watch-emfile" => WatcherModes.WatchEmfile(),
+    "watch-broken" => WatcherModes.WatchBroken(),
     _ => Fail($"unknown mode {mode}"),
 };
 

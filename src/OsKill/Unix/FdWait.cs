@@ -12,7 +12,6 @@ namespace OsKill.Unix;
 /// </summary>
 internal sealed unsafe class FdWait : IDisposable
 {
-
     private readonly CancellationToken _cancellationToken;
     private readonly int _cancelFd = -1;
     private readonly CancellationTokenRegistration _registration;
@@ -99,27 +98,18 @@ internal sealed unsafe class FdWait : IDisposable
         }
     }
 
-    /// <summary>Milliseconds from now until a Stopwatch deadline, rounded up, at least 0; −1 (no limit) for <see cref="long.MaxValue"/>.</summary>
-    internal static int RemainingMilliseconds(long deadline)
-    {
-        if (deadline == long.MaxValue)
-        {
-            return -1; // no deadline: poll(2) waits for as long as it takes
-        }
+    /// <summary>
+    /// Milliseconds from now until a Stopwatch deadline, rounded up, at least 0, at most
+    /// <see cref="int.MaxValue"/>; −1 (no limit) for <see cref="long.MaxValue"/>. See <see cref="Deadlines.RemainingMilliseconds"/>.
+    /// </summary>
+    internal static int RemainingMilliseconds(long deadline) => Deadlines.RemainingMilliseconds(deadline);
 
-        long ticks = deadline - Stopwatch.GetTimestamp();
-        if (ticks <= 0)
-        {
-            return 0;
-        }
-
-        long ms = ((ticks * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
-        return ms > int.MaxValue ? int.MaxValue : (int)ms;
-    }
-
-    /// <summary>A Stopwatch timestamp <paramref name="after"/> from now.</summary>
-    internal static long Deadline(TimeSpan after) =>
-        Stopwatch.GetTimestamp() + (long)(after.TotalSeconds * Stopwatch.Frequency);
+    /// <summary>
+    /// A Stopwatch timestamp <paramref name="after"/> from now. Saturates: <see cref="Timeout.InfiniteTimeSpan"/>,
+    /// <see cref="TimeSpan.MaxValue"/> and anything else past the range of a timestamp give
+    /// <see cref="long.MaxValue"/>, no deadline. See <see cref="Deadlines.After"/>.
+    /// </summary>
+    internal static long Deadline(TimeSpan after) => Deadlines.After(after);
 
     /// <summary>
     /// poll(2) on the first <paramref name="count"/> entries plus the cancellation eventfd. Returns
@@ -165,7 +155,12 @@ internal sealed unsafe class FdWait : IDisposable
 
             if (result == 0)
             {
-                return 0;
+                if (RemainingMilliseconds(deadline) == 0)
+                {
+                    return 0;
+                }
+
+                continue; // the longest poll(2) timeout (24.8 days) is up, but not the deadline
             }
 
             int ready = 0;

@@ -47,7 +47,7 @@ internal static class StartTimeExitWait
             return;
         }
 
-        await PidfdExitWatcher.Instance.WaitForExitAsync(pidfd, cancellationToken).ConfigureAwait(false);
+        await PidfdExitWatcher.WaitForExitAsync(pidfd, cancellationToken).ConfigureAwait(false);
     }
 
     private static unsafe Task WaitWithKqueueAsync(StartTimeHandle handle, CancellationToken cancellationToken)
