@@ -34,6 +34,11 @@ public static class ProcessTree
     /// <para>Cancellation before the kill phase continues (SIGCONT) the members that were stopped
     /// and throws <see cref="OperationCanceledException"/>; once SIGKILL has been sent, it only
     /// stops the wait for the exits.</para>
+    /// <para>Every signal sent to a member raises the audit event <c>os.kill</c> with <c>(pid, sig)</c>
+    /// first (<see cref="Audit"/>). A hook that vetoes a SIGSTOP ends the freeze: what was stopped is
+    /// continued. The SIGKILL is all or nothing: its events are raised for every member before any is
+    /// sent, so a veto for one member kills nobody, and the frozen tree is continued. Either way the
+    /// hook's exception reaches the caller unchanged.</para>
     /// <para>The freeze and the kill are synchronous system calls made on the calling thread before
     /// the method first yields (at raised priority where that is allowed, see docs/tree-kill.md); they
     /// take milliseconds for hundreds of processes. Only the wait for the exits is asynchronous.</para>
@@ -48,6 +53,7 @@ public static class ProcessTree
     /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
     /// <exception cref="OsException">Any other system error, such as EMFILE when a pidfd cannot be opened.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux (5.3 and later, for pidfds) or Windows.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     public static Task<TreeKillResult> KillAsync(int rootPid, CancellationToken cancellationToken = default)
     {
         if (rootPid <= 0)
@@ -77,6 +83,7 @@ public static class ProcessTree
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>.</exception>
     /// <exception cref="PermissionDeniedException">The root or a member may not be signalled.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux or Windows.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto a signal (Linux: a step's signal is sent to no member then, and the frozen tree is continued), unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     public static Task<TreeStopResult> StopAsync(int rootPid, StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (rootPid <= 0)
@@ -107,6 +114,7 @@ public static class ProcessTree
     /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
     /// <exception cref="OsException">Any other system error.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     [SupportedOSPlatform("linux")]
     public static Task<TreeKillResult> KillAsync(SafePidfdHandle root, CancellationToken cancellationToken = default)
     {

@@ -22,7 +22,9 @@ namespace OsKill.Unix;
 /// <para>3. SIGKILL every member through its pidfd, and poll(2) all the pidfds until each is
 /// readable (the process has exited).</para>
 /// <para>Every signal goes through a pidfd, never a pid, so nothing is sent to a process that reused
-/// a member's pid. A member that exits by itself before it is stopped takes its children out of the
+/// a member's pid. Each one raises the audit event <c>os.kill</c> with <c>(pid, sig)</c> first (see
+/// <see cref="Audit"/>): a veto of a SIGSTOP continues what the freeze had stopped, and the SIGKILL
+/// (or a stop step's signal) is all or nothing, its events raised for every member before any is sent. A member that exits by itself before it is stopped takes its children out of the
 /// tree (they are reparented to init or a subreaper); <see cref="TreeKillResult.ExitedDuringWalk"/>
 /// counts such members.</para>
 /// </remarks>
@@ -168,6 +170,7 @@ internal sealed class LinuxProcessTree : IDisposable
         // Never leave a tree stopped: with some member not stopped, everything found is killed
         // all the same, and FinishAsync reports that the freeze was not confirmed.
         _exitedDuringWalk = _members.Count(m => m.Exited);
+        AuditAllOrThaw(Signal.SIGKILL, rootPid);
         _killed = KillAll(out _errors);
         return WaitForExitAsync(_killed, ExitLimit, cancellationToken);
     }
@@ -193,24 +196,45 @@ internal sealed class LinuxProcessTree : IDisposable
     /// <summary>
     /// Freezes the tree (every live member found so far, and everything they forked), adding the
     /// rounds to <see cref="_rounds"/> and leaving the members that did not stop in
-    /// <see cref="_unstopped"/>. On an error or cancellation, continues what it stopped and rethrows.
+    /// <see cref="_unstopped"/>. On an error, a vetoed SIGSTOP or cancellation, continues what it
+    /// stopped and rethrows.
     /// </summary>
-    private void FreezeOrThaw(int rootPid, CancellationToken cancellationToken)
+    private void FreezeOrThaw(int rootPid, CancellationToken cancellationToken) =>
+        OrThaw(rootPid, "Freezing", () => _rounds += Freeze(out _unstopped, cancellationToken));
+
+    /// <summary>
+    /// Raises <c>os.kill</c> for <paramref name="sig"/> to every live member, before any is sent:
+    /// a veto of one sends it to none. On a veto, continues the frozen tree and rethrows.
+    /// </summary>
+    private void AuditAllOrThaw(int sig, int rootPid) =>
+        OrThaw(rootPid, $"Sending {OsException.SignalText(sig)} to", () =>
+        {
+            foreach (Member m in Live())
+            {
+                Audit.RaiseKill(m.Pid, sig);
+            }
+        });
+
+    /// <summary>
+    /// Runs <paramref name="work"/>; when it throws, continues every member we stopped and
+    /// rethrows the exception unchanged, or, when continuing failed too, all of them together.
+    /// </summary>
+    private void OrThaw(int rootPid, string what, Action work)
     {
         try
         {
-            _rounds += Freeze(out _unstopped, cancellationToken);
+            work();
         }
         catch (Exception e)
         {
-            List<Exception> thawErrors = Thaw();
+            List<Exception> thawErrors = Continue(all: false, " to continue it after the tree kill failed");
             if (thawErrors.Count == 0)
             {
                 throw;
             }
 
             thawErrors.Insert(0, e);
-            throw new AggregateException($"Freezing the process tree of pid {rootPid} failed, and so did continuing its stopped members.", thawErrors);
+            throw new AggregateException($"{what} the process tree of pid {rootPid} failed, and so did continuing its stopped members.", thawErrors);
         }
     }
 
@@ -244,6 +268,7 @@ internal sealed class LinuxProcessTree : IDisposable
             using (PriorityBoost.Raise())
             {
                 tree.FreezeOrThaw(rootPid, cancellationToken);
+                tree.AuditAllOrThaw(step.Signal, rootPid);
                 if (step.Signal == Signal.SIGKILL)
                 {
                     reached = tree.KillAll(out errors);
@@ -252,7 +277,7 @@ internal sealed class LinuxProcessTree : IDisposable
                 else
                 {
                     reached = tree.SignalAll(step.Signal, " while stopping its process tree", out errors);
-                    errors.AddRange(tree.ContinueAll());
+                    errors.AddRange(tree.Continue(all: true, " to let it act on the stop signal"));
                 }
             }
 
@@ -285,21 +310,17 @@ internal sealed class LinuxProcessTree : IDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="sig"/> to every live member through its pidfd. Returns those it
-    /// reached; a member found reaped is marked gone, and any other error is collected, its message
-    /// ending with <paramref name="purpose"/>.
+    /// Sends <paramref name="sig"/> to every live member through its pidfd, its audit events
+    /// already raised by <see cref="AuditAllOrThaw"/>. Returns those it reached; a member found
+    /// reaped is marked gone, and any other error is collected, its message ending with
+    /// <paramref name="purpose"/>.
     /// </summary>
     private List<Member> SignalAll(int sig, string purpose, out List<Exception> errors)
     {
         errors = [];
         var reached = new List<Member>(_members.Count);
-        foreach (Member m in _members)
+        foreach (Member m in Live())
         {
-            if (m.Gone || m.Exited)
-            {
-                continue;
-            }
-
             int errno = Send(m, sig);
             if (errno == 0)
             {
@@ -319,20 +340,50 @@ internal sealed class LinuxProcessTree : IDisposable
     }
 
     /// <summary>
-    /// SIGCONT to every live member, including those that were stopped before the call: a stopped
-    /// process cannot act on the polite signal it was just sent. Returns the errors (ESRCH is not one).
+    /// SIGCONT, each raising its audit event first, to every live member (<paramref name="all"/>:
+    /// after a stop step's signal, which a stopped process cannot act on) or only to those we
+    /// stopped (after a failed, vetoed or cancelled freeze or kill: a member that was stopped before
+    /// we came stays stopped). A veto or an error for one member does not keep the others stopped.
+    /// Returns the vetoes and errors (ESRCH is not one), messages ending with <paramref name="purpose"/>.
     /// </summary>
-    private List<Exception> ContinueAll()
+    private List<Exception> Continue(bool all, string purpose)
     {
-        List<Member> continued = SignalAll(Signal.SIGCONT, " to let it act on the stop signal", out List<Exception> errors);
-        foreach (Member m in continued)
+        var errors = new List<Exception>();
+        foreach (Member m in Live().Where(m => all || m.StoppedByUs).ToList())
         {
-            m.Stopped = false;
-            m.StoppedByUs = false;
+            try
+            {
+                Audit.RaiseKill(m.Pid, Signal.SIGCONT);
+            }
+#pragma warning disable CA1031 // A hook's veto of one SIGCONT is reported with the rest; the other members are still continued.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                errors.Add(e);
+                continue;
+            }
+
+            int errno = Send(m, Signal.SIGCONT);
+            if (errno == 0)
+            {
+                m.Stopped = false;
+                m.StoppedByUs = false;
+            }
+            else if (errno == Errno.ESRCH)
+            {
+                MarkGone(m);
+            }
+            else
+            {
+                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + purpose, m.Pid, Signal.SIGCONT));
+            }
         }
 
         return errors;
     }
+
+    /// <summary>The members not known to have exited.</summary>
+    private IEnumerable<Member> Live() => _members.Where(m => !m.Gone && !m.Exited);
 
     /// <summary>Waits for the exits, then reports: the result, or every error, the freeze timeout first.</summary>
     private async Task<TreeKillResult> FinishAsync(Task<List<Member>> exits, int rootPid, Stopwatch started)
@@ -522,6 +573,7 @@ internal sealed class LinuxProcessTree : IDisposable
             return;
         }
 
+        Audit.RaiseKill(member.Pid, Signal.SIGSTOP);
         int errno = Send(member, Signal.SIGSTOP);
         if (errno == Errno.ESRCH)
         {
@@ -689,27 +741,6 @@ internal sealed class LinuxProcessTree : IDisposable
                 m.Pidfd.DangerousRelease();
             }
         }
-    }
-
-    /// <summary>SIGCONT to every member we stopped, after a failed or cancelled freeze. Returns the errors (ESRCH is not one).</summary>
-    private List<Exception> Thaw()
-    {
-        var errors = new List<Exception>();
-        foreach (Member m in _members)
-        {
-            if (!m.StoppedByUs || m.Gone)
-            {
-                continue;
-            }
-
-            int errno = Send(m, Signal.SIGCONT);
-            if (errno != 0 && errno != Errno.ESRCH)
-            {
-                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + " to continue it after the tree kill failed", m.Pid, Signal.SIGCONT));
-            }
-        }
-
-        return errors;
     }
 
     private bool ReadChildren(Member m, List<int> into)

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using OsKill.Tests.Infrastructure;
+
+namespace OsKill.Tests;
+
+/// <summary>
+/// Issue 10 on the Linux tree kill and stop: every signal they send raises an audit event that a
+/// hook can veto. Real bash trees, real hooks. Hooks are process-wide and permanent, so each acts
+/// only while <see cref="s_scope"/> holds the scope object of the test that added it.
+/// </summary>
+[Collection(ProcessTreeGroup.Name)]
+public class TreeHardeningTests
+{
+    /// <summary>bash, a subshell with a background sleep (the grandchild), and a second sleep: 4 processes.</summary>
+    private const string SmallTree = "( sleep 1000 & wait ) & sleep 1000 & echo ready; wait";
+
+    private static readonly AsyncLocal<object?> s_scope = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public Task A_tree_kill_raises_os_kill_for_the_SIGSTOP_and_the_SIGKILL_of_every_member() =>
+        TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+        {
+            var (result, log) = await RecordedAsync(() => ProcessTree.KillAsync(bash.Id, Ct));
+
+            Assert.Equal(before.Select(s => s.Pid).Order(), result.KilledPids.Order());
+            Assert.DoesNotContain(before, Trees.StillAlive);
+
+            // Each member: its SIGSTOP, then its SIGKILL; nothing else (a probe with signal 0 is not a signal sent).
+            Assert.All(before, s => Assert.Equal([(s.Pid, Signal.SIGSTOP), (s.Pid, Signal.SIGKILL)], log.Where(e => e.Pid == s.Pid)));
+            Assert.Equal(2 * before.Count, log.Count);
+
+            // All or nothing: every SIGKILL event came before any SIGKILL was sent, so after the whole freeze.
+            Assert.True(log.FindLastIndex(e => e.Sig == Signal.SIGSTOP) < log.FindIndex(e => e.Sig == Signal.SIGKILL), string.Join(", ", log));
+        });
+
+    [Fact]
+    public Task A_veto_of_one_members_SIGKILL_kills_nobody_and_leaves_the_tree_running() =>
+        TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+        {
+            List<(int Pid, int Sig)> log = await VetoForTheGrandchildAsync(bash, before, Signal.SIGKILL, () => ProcessTree.KillAsync(bash.Id, Ct));
+
+            // The frozen tree was continued, and each SIGCONT raised its event too.
+            Assert.All(before, s => Assert.Contains((s.Pid, Signal.SIGCONT), log));
+        });
+
+    [Fact]
+    public Task A_veto_of_a_grandchilds_SIGSTOP_leaves_nothing_stopped() =>
+        TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+        {
+            List<(int Pid, int Sig)> log = await VetoForTheGrandchildAsync(bash, before, Signal.SIGSTOP, () => ProcessTree.KillAsync(bash.Id, Ct));
+
+            Assert.DoesNotContain(log, e => e.Sig == Signal.SIGKILL);
+
+            // Every member stopped before the veto (bash at least) was continued.
+            List<int> stopped = log.Where(e => e.Sig == Signal.SIGSTOP && e.Pid != Grandchild(bash, before)).Select(e => e.Pid).ToList();
+            Assert.Contains(bash.Id, stopped);
+            Assert.All(stopped, pid => Assert.Contains((pid, Signal.SIGCONT), log));
+        });
+
+    [Fact]
+    public Task A_tree_stop_raises_the_step_signal_and_SIGCONT_for_every_member() =>
+        TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+        {
+            var (result, log) = await RecordedAsync(() => bash.StopTreeAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct));
+
+            Assert.Equal(0, result.StepIndex);
+            Assert.DoesNotContain(before, Trees.StillAlive);
+            Assert.All(before, s => Assert.Equal(
+                [(s.Pid, Signal.SIGSTOP), (s.Pid, Signal.SIGTERM), (s.Pid, Signal.SIGCONT)],
+                log.Where(e => e.Pid == s.Pid)));
+        });
+
+    [Fact]
+    public Task A_veto_of_one_members_step_signal_sends_it_to_nobody_and_leaves_the_tree_running() =>
+        TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+        {
+            // A SIGTERM would have ended bash and the sleeps: none was sent.
+            List<(int Pid, int Sig)> log = await VetoForTheGrandchildAsync(bash, before, Signal.SIGTERM, () => bash.StopTreeAsync(null, Ct));
+
+            Assert.DoesNotContain(log, e => e.Sig == Signal.SIGKILL);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="call"/> with a hook that vetoes <paramref name="sig"/> for the grandchild;
+    /// checks that the hook's exception reached the caller and that every member is alive and
+    /// running (not stopped). Returns the events raised.
+    /// </summary>
+    private static async Task<List<(int Pid, int Sig)>> VetoForTheGrandchildAsync(Process bash, List<Trees.Seen> before, int sig, Func<Task> call)
+    {
+        int grandchild = Grandchild(bash, before);
+        var scope = new object();
+        var veto = new TreeVetoException($"no {Signal.Name(sig)} for pid {grandchild}");
+        List<(int Pid, int Sig)> log = [];
+        AddKillHook(scope, log, (pid, s) => pid == grandchild && s == sig ? veto : null);
+
+        var thrown = await Assert.ThrowsAsync<TreeVetoException>(() => InScopeAsync(scope, async () =>
+        {
+            await call();
+            return 0;
+        }));
+
+        Assert.Same(veto, thrown);
+        await AssertAllRunningAsync(before);
+        return log;
+    }
+
+    /// <summary>The sleep whose parent is the subshell.</summary>
+    private static int Grandchild(Process bash, List<Trees.Seen> members) =>
+        members.Single(s => s.Pid != bash.Id && s.ParentPid != bash.Id).Pid;
+
+    /// <summary>
+    /// Adds a hook that logs the (pid, sig) of every os.kill event raised while <paramref name="scope"/>
+    /// is current (the cast fails, and so vetoes, if they are not boxed ints), and throws what
+    /// <paramref name="veto"/> returns for it.
+    /// </summary>
+    private static void AddKillHook(object scope, List<(int Pid, int Sig)> log, Func<int, int, Exception?>? veto) =>
+        Assert.True(Audit.AddHook((name, args) =>
+        {
+            if (!ReferenceEquals(s_scope.Value, scope) || name != "os.kill")
+            {
+                return;
+            }
+
+            int pid = (int)args[0]!;
+            int sig = (int)args[1]!;
+            lock (log)
+            {
+                log.Add((pid, sig));
+            }
+
+            if (veto?.Invoke(pid, sig) is Exception e)
+            {
+                throw e;
+            }
+        }));
+
+    /// <summary>Runs <paramref name="call"/> with a hook that logs its os.kill events; returns its result and the log.</summary>
+    private static async Task<(T Result, List<(int Pid, int Sig)> Log)> RecordedAsync<T>(Func<Task<T>> call)
+    {
+        var scope = new object();
+        List<(int Pid, int Sig)> log = [];
+        AddKillHook(scope, log, veto: null);
+        return (await InScopeAsync(scope, call), log);
+    }
+
+    /// <summary>Runs <paramref name="call"/> with <paramref name="scope"/> current, so that this test's hooks act.</summary>
+    private static async Task<T> InScopeAsync<T>(object scope, Func<Task<T>> call)
+    {
+        s_scope.Value = scope;
+        try
+        {
+            return await call();
+        }
+        finally
+        {
+            s_scope.Value = null;
+        }
+    }
+
+    /// <summary>Every member is alive (same pid and start time) and, once SIGCONT has taken effect, not stopped.</summary>
+    private static async Task AssertAllRunningAsync(List<Trees.Seen> members)
+    {
+        foreach (Trees.Seen s in members)
+        {
+            Assert.True(Trees.StillAlive(s), $"pid {s.Pid} died");
+            char? state = await ProcState.WaitForStateAsync(s.Pid, c => c is not ('T' or 't'), TimeSpan.FromSeconds(5));
+            Assert.True(state is not ('T' or 't' or null), $"pid {s.Pid} is in state {state}");
+        }
+    }
+
+    private sealed class TreeVetoException : Exception
+    {
+        public TreeVetoException()
+        {
+        }
+
+        public TreeVetoException(string message)
+            : base(message)
+        {
+        }
+
+        public TreeVetoException(string message, Exception innerException)
+            : base(message, innerException)
+        {
+        }
+    }
+}
