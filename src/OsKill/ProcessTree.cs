@@ -47,7 +47,7 @@ public static class ProcessTree
     /// <param name="cancellationToken">Cancels the call; see the remarks.</param>
     /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
-    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors (pid 1 among them). Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors (pid 1 among them), or (Linux) a thread id rather than a process id; the message names its process. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/> (ESRCH).</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
     /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
@@ -79,7 +79,7 @@ public static class ProcessTree
     /// <param name="cancellationToken">Cancels the call: nothing more is sent, and members stopped by a freeze are continued.</param>
     /// <returns>What happened.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
-    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors, or (Linux) a thread id rather than a process id. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>.</exception>
     /// <exception cref="PermissionDeniedException">The root or a member may not be signalled.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux or Windows.</exception>
@@ -108,7 +108,7 @@ public static class ProcessTree
     /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="root"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="root"/> is closed.</exception>
-    /// <exception cref="ArgumentException"><paramref name="root"/> is not a pidfd, or names the caller or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="root"/> is not a pidfd, is a thread pidfd (PIDFD_THREAD, Linux 6.9+; a SIGSTOP to any thread stops its whole process), or names the caller or one of its ancestors. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">The root has exited and been reaped.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
     /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
@@ -143,14 +143,27 @@ public static class ProcessTree
 
     private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
     {
-        using ProcessHandle root = ProcessHandle.Open(rootPid);
+        using ProcessHandle root = OpenRoot(rootPid);
         return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<TreeStopResult> StopThroughHandleAsync(int rootPid, StopOptions? options, CancellationToken cancellationToken)
     {
-        using ProcessHandle root = ProcessHandle.Open(rootPid);
+        using ProcessHandle root = OpenRoot(rootPid);
         return await root.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the root; on Linux a thread id (which pidfd_open refuses) is an <see cref="ArgumentException"/> that says so.</summary>
+    private static ProcessHandle OpenRoot(int rootPid)
+    {
+        try
+        {
+            return ProcessHandle.Open(rootPid);
+        }
+        catch (OsException e) when (OperatingSystem.IsLinux() && Unix.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
+        {
+            throw Unix.LinuxProcessTree.ThreadIdRefused(rootPid, process, nameof(rootPid), e);
+        }
     }
 
     private static void RequireSupported(int pid)

@@ -14,6 +14,9 @@ public class TreeHardeningTests
     /// <summary>bash, a subshell with a background sleep (the grandchild), and a second sleep: 4 processes.</summary>
     private const string SmallTree = "( sleep 1000 & wait ) & sleep 1000 & echo ready; wait";
 
+    /// <summary>pidfd_open's PIDFD_THREAD (O_EXCL, Linux 6.9+): a pidfd for one thread.</summary>
+    private const uint PidfdThread = 0x80;
+
     private static readonly AsyncLocal<object?> s_scope = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -106,6 +109,65 @@ public class TreeHardeningTests
         return log;
     }
 
+    [Fact]
+    public async Task A_thread_pidfd_of_one_of_our_own_threads_is_refused_before_anything_is_sent()
+    {
+        // Its fdinfo says "Pid: TID", which is not among the caller and its ancestors; a SIGSTOP
+        // through it would stop this whole process. The safety net: a hook that vetoes every signal
+        // of the call, so that a missing refusal fails the test instead of freezing the test host.
+        using var thread = OwnThread.Start();
+        using SafePidfdHandle pidfd = Os.PidfdOpen(thread.Tid, PidfdThread);
+        var scope = new object();
+        List<(int Pid, int Sig)> log = [];
+        AddKillHook(scope, log, (pid, sig) => new InvalidOperationException($"the test host's thread {thread.Tid} was about to be sent signal {sig} (pid {pid})"));
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => InScopeAsync(scope, () => ProcessTree.KillAsync(pidfd, Ct)));
+
+        Assert.Contains($"thread {thread.Tid}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"calling process (pid {Environment.ProcessId})", e.Message, StringComparison.Ordinal);
+        Assert.Empty(log);
+        Assert.False(pidfd.IsClosed);
+    }
+
+    [Fact]
+    public async Task A_thread_id_of_ours_is_refused_by_pid_with_an_error_that_names_it()
+    {
+        // pidfd_open refuses a thread that is not its process's leader (ENOENT since Linux 6.9,
+        // EINVAL before): the error says that the pid is one of our threads, not a bare errno.
+        using var thread = OwnThread.Start();
+
+        var kill = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.KillAsync(thread.Tid, Ct));
+        var stop = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.StopAsync(thread.Tid, null, Ct));
+
+        foreach (ArgumentException e in new[] { kill, stop })
+        {
+            Assert.Equal("rootPid", e.ParamName);
+            Assert.Contains($"pid {thread.Tid} is a thread of the calling process (pid {Environment.ProcessId})", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_thread_pidfd_of_another_process_is_refused_and_the_process_is_untouched()
+    {
+        using Process sleep = Process.Start("sleep", "1000");
+        try
+        {
+            using SafePidfdHandle pidfd = Os.PidfdOpen(sleep.Id, PidfdThread);
+
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.KillAsync(pidfd, Ct));
+
+            Assert.Contains("PIDFD_THREAD", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"Os.PidfdOpen({sleep.Id})", e.Message, StringComparison.Ordinal);
+            Assert.False(sleep.HasExited);
+            Assert.NotEqual('T', ProcState.State(sleep.Id));
+        }
+        finally
+        {
+            sleep.Kill();
+            await sleep.WaitForExitAsync(Ct);
+        }
+    }
+
     /// <summary>The sleep whose parent is the subshell.</summary>
     private static int Grandchild(Process bash, List<Trees.Seen> members) =>
         members.Single(s => s.Pid != bash.Id && s.ParentPid != bash.Id).Pid;
@@ -167,6 +229,45 @@ public class TreeHardeningTests
             Assert.True(Trees.StillAlive(s), $"pid {s.Pid} died");
             char? state = await ProcState.WaitForStateAsync(s.Pid, c => c is not ('T' or 't'), TimeSpan.FromSeconds(5));
             Assert.True(state is not ('T' or 't' or null), $"pid {s.Pid} is in state {state}");
+        }
+    }
+
+    /// <summary>A thread of the test process that reports its kernel thread id (gettid) and waits until disposed.</summary>
+    private sealed class OwnThread : IDisposable
+    {
+        private readonly ManualResetEventSlim _done = new();
+        private readonly Thread _thread;
+
+        private OwnThread(TaskCompletionSource<int> tid)
+        {
+            _thread = new Thread(() =>
+            {
+                tid.SetResult(OsKill.Interop.Libc.GetTid());
+                _done.Wait();
+            })
+            {
+                IsBackground = true,
+                Name = "tree-test thread",
+            };
+            _thread.Start();
+            Tid = tid.Task.GetAwaiter().GetResult();
+        }
+
+        public int Tid { get; }
+
+        public static OwnThread Start()
+        {
+            var thread = new OwnThread(new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+            Assert.NotEqual(Environment.ProcessId, thread.Tid);
+            Assert.Equal($"{Environment.ProcessId}", File.ReadAllText($"/proc/{thread.Tid}/status").Split('\n').Single(l => l.StartsWith("Tgid:", StringComparison.Ordinal))[5..].Trim());
+            return thread;
+        }
+
+        public void Dispose()
+        {
+            _done.Set();
+            _thread.Join();
+            _done.Dispose();
         }
     }
 

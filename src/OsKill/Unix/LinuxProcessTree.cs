@@ -37,6 +37,9 @@ internal sealed class LinuxProcessTree : IDisposable
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
 
+    /// <summary>pidfd_open's PIDFD_THREAD (Linux 6.9+), which is O_EXCL: such a pidfd names one thread, and its fdinfo "flags:" carry the bit.</summary>
+    private const int PidfdThread = 0x80;
+
     private static readonly bool s_haveChildrenFiles = File.Exists("/proc/thread-self/children");
 
     private readonly Dictionary<int, Member> _byPid = [];
@@ -62,7 +65,7 @@ internal sealed class LinuxProcessTree : IDisposable
     {
         var started = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
-        SafePidfdHandle root = Pidfd.Open(rootPid, 0);
+        SafePidfdHandle root = OpenRoot(rootPid, nameof(rootPid));
         return await KillAsync(root, ownsRoot: true, rootPid, nameof(rootPid), scanProc, started, cancellationToken).ConfigureAwait(false);
     }
 
@@ -87,7 +90,46 @@ internal sealed class LinuxProcessTree : IDisposable
         }
     }
 
-    /// <summary>The pid that a pidfd names, from /proc/self/fdinfo ("Pid:" is −1 once the process has been reaped).</summary>
+    /// <summary>
+    /// Opens a pidfd for the root. pidfd_open refuses a thread id that is not its process's leader
+    /// (ENOENT since Linux 6.9, EINVAL before); that becomes an <see cref="ArgumentException"/> that
+    /// names the pid and its process.
+    /// </summary>
+    internal static SafePidfdHandle OpenRoot(int pid, string paramName)
+    {
+        try
+        {
+            return Pidfd.Open(pid, 0);
+        }
+        catch (OsException e) when (IsThreadId(pid, e, out int process))
+        {
+            throw ThreadIdRefused(pid, process, paramName, e);
+        }
+    }
+
+    /// <summary>Whether pidfd_open failed with <paramref name="e"/> because <paramref name="pid"/> is a thread that does not lead its process, <paramref name="process"/>.</summary>
+    internal static bool IsThreadId(int pid, OsException e, out int process)
+    {
+        process = e.Errno is Errno.ENOENT or Errno.EINVAL ? ProcFs.ThreadGroupOf(pid) : -1;
+        return process > 0 && process != pid;
+    }
+
+    /// <summary>The refusal of a root pid that is a thread id: of the caller or an ancestor (whose SIGSTOP would stop the caller), or of another process.</summary>
+    internal static ArgumentException ThreadIdRefused(int pid, int process, string paramName, Exception inner) => new(
+        ProcFs.CallerAndAncestors().Contains(process)
+            ? $"Refusing to kill or stop a process tree from pid {pid}: pid {pid} is a thread of {Who(process)} (pid {process}), not a process, " +
+              "and SIGSTOP to any thread stops its whole process: the caller would stop itself half-way."
+            : $"Cannot kill or stop the process tree of pid {pid}: pid {pid} is a thread of process {process}, not a process (pidfd_open refuses it). " +
+              $"A tree has a process at its root: pass pid {process} for that process's tree.",
+        paramName,
+        inner);
+
+    /// <summary>
+    /// The pid that a pidfd names, from /proc/self/fdinfo ("Pid:" is −1 once the process has been
+    /// reaped). A thread pidfd (PIDFD_THREAD) is refused: its "Pid:" is a thread id, which no check
+    /// against the caller's pid and ancestors would catch, and a SIGSTOP to any thread stops its
+    /// whole process.
+    /// </summary>
     internal static int PidOfPidfd(SafePidfdHandle pidfd)
     {
         int fd = pidfd.FileDescriptor;
@@ -102,9 +144,14 @@ internal sealed class LinuxProcessTree : IDisposable
             throw new ArgumentException($"Cannot read {path} to find the process that {pidfd} names: {e.Message}", nameof(pidfd), e);
         }
 
+        int flags = 0;
         foreach (string line in text.Split('\n'))
         {
-            if (line.StartsWith("Pid:", StringComparison.Ordinal))
+            if (line.StartsWith("flags:", StringComparison.Ordinal))
+            {
+                flags = Convert.ToInt32(line[6..].Trim(), 8);
+            }
+            else if (line.StartsWith("Pid:", StringComparison.Ordinal))
             {
                 int pid = int.Parse(line.AsSpan(4).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
                 if (pid == -1)
@@ -117,12 +164,31 @@ internal sealed class LinuxProcessTree : IDisposable
                     throw new ArgumentException($"{pidfd} names a process in another pid namespace, whose pid this process cannot see; its tree cannot be walked from here.", nameof(pidfd));
                 }
 
+                if ((flags & PidfdThread) != 0)
+                {
+                    throw ThreadPidfdRefused(pidfd, pid);
+                }
+
                 return pid;
             }
         }
 
         throw new ArgumentException($"{pidfd} is not a pidfd: {path} has no \"Pid:\" line.", nameof(pidfd));
     }
+
+    private static ArgumentException ThreadPidfdRefused(SafePidfdHandle pidfd, int tid)
+    {
+        int process = ProcFs.ThreadGroupOf(tid);
+        return new ArgumentException(
+            process > 0 && ProcFs.CallerAndAncestors().Contains(process)
+                ? $"Refusing to kill or stop the process tree of {pidfd}: it is a thread pidfd (PIDFD_THREAD) for thread {tid} of {Who(process)} (pid {process}), " +
+                  "and SIGSTOP to any thread stops its whole process: the caller would stop itself half-way."
+                : $"{pidfd} is a thread pidfd (PIDFD_THREAD) for thread {tid}{(process > 0 ? $" of process {process}" : string.Empty)}: a process tree needs a pidfd " +
+                  $"for its root process. Open one without PIDFD_THREAD: Os.PidfdOpen({(process > 0 ? process : tid)}).",
+            nameof(pidfd));
+    }
+
+    private static string Who(int pid) => pid == Environment.ProcessId ? "the calling process" : "an ancestor of the calling process";
 
     private static async Task<TreeKillResult> KillAsync(SafePidfdHandle root, bool ownsRoot, int rootPid, string paramName, bool scanProc, Stopwatch started, CancellationToken cancellationToken)
     {
@@ -184,9 +250,12 @@ internal sealed class LinuxProcessTree : IDisposable
         // Never freeze ourselves: the tree of an ancestor holds us, and a stopped caller cannot
         // finish the kill (pid 1 is every process's ancestor, so it is refused here too). Ancestors
         // can only go away, never be added, so checking once before anything is sent is enough.
-        if (ProcFs.CallerAndAncestors().Contains(rootPid))
+        // The root's thread group is checked too, should a thread id ever get this far.
+        HashSet<int> refused = ProcFs.CallerAndAncestors();
+        int process = ProcFs.ThreadGroupOf(rootPid) is int tgid && tgid > 0 ? tgid : rootPid;
+        if (refused.Contains(rootPid) || refused.Contains(process))
         {
-            string who = rootPid == Environment.ProcessId ? "the calling process itself" : "an ancestor of the calling process";
+            string who = rootPid == Environment.ProcessId ? "the calling process itself" : (process != rootPid ? "a thread of " : string.Empty) + Who(process);
             throw new ArgumentException(
                 $"Refusing to kill or stop the process tree of pid {rootPid}: it is {who} (pid {Environment.ProcessId}), so the tree holds the caller, which would stop itself half-way.",
                 paramName);
