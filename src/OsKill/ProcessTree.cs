@@ -41,7 +41,9 @@ public static class ProcessTree
     /// hook's exception reaches the caller unchanged.</para>
     /// <para>The freeze and the kill are synchronous system calls made on the calling thread before
     /// the method first yields (at raised priority where that is allowed, see docs/tree-kill.md); they
-    /// take milliseconds for hundreds of processes. Only the wait for the exits is asynchronous.</para>
+    /// take milliseconds for hundreds of processes. A member that is slow to stop is waited for with
+    /// a 2 ms spin, then short sleeps, up to 5 s, on that thread too. Only the wait for the exits is
+    /// asynchronous.</para>
     /// </remarks>
     /// <param name="rootPid">The root of the tree: a process id greater than 0.</param>
     /// <param name="cancellationToken">Cancels the call; see the remarks.</param>
@@ -50,7 +52,7 @@ public static class ProcessTree
     /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors (pid 1 among them), or (Linux) a thread id rather than a process id; the message names its process. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/> (ESRCH).</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
-    /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
+    /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
     /// <exception cref="OsException">Any other system error, such as EMFILE when a pidfd cannot be opened.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux (5.3 and later, for pidfds) or Windows.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
@@ -111,7 +113,7 @@ public static class ProcessTree
     /// <exception cref="ArgumentException"><paramref name="root"/> is not a pidfd, is a thread pidfd (PIDFD_THREAD, Linux 6.9+; a SIGSTOP to any thread stops its whole process), or names the caller or one of its ancestors. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">The root has exited and been reaped.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
-    /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
+    /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
     /// <exception cref="OsException">Any other system error.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>

@@ -168,6 +168,110 @@ public class TreeHardeningTests
         }
     }
 
+    [Fact]
+    public async Task A_grandchild_in_a_frozen_cgroup_is_killed_with_its_tree_at_once_and_no_TimeoutException()
+    {
+        // A task in a frozen cgroup v2 cannot run, so it never reaches its SIGSTOP, but neither can
+        // it fork: the freeze counts it as quiet. SIGKILL kills it frozen. Before, the freeze
+        // spun 5 s at nice -20 and then blamed uninterruptible sleep.
+        if (!ProcessContainer.IsSupported)
+        {
+            Assert.Skip("no cgroup v2 hierarchy is mounted here (/proc/self/mountinfo has no cgroup2): there is no cgroup freezer to put the grandchild in");
+        }
+
+        await TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+        {
+            using ProcessContainer box = NewContainer();
+            string freeze = box.CgroupPath + "/cgroup.freeze";
+            box.Add(Grandchild(bash, before));
+            File.WriteAllText(freeze, "1");
+            try
+            {
+                await WaitUntilAsync(() => File.ReadAllText(box.CgroupPath + "/cgroup.events").Contains("frozen 1", StringComparison.Ordinal));
+
+                TimeSpan cpu = CpuTime();
+                var clock = Stopwatch.StartNew();
+                TreeKillResult result = await ProcessTree.KillAsync(bash.Id, Ct);
+                clock.Stop();
+                cpu = CpuTime() - cpu;
+
+                Assert.Equal(before.Select(s => s.Pid).Order(), result.KilledPids.Order());
+                Assert.DoesNotContain(before, Trees.StillAlive);
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the kill took {clock.Elapsed}");
+                Assert.True(cpu < TimeSpan.FromSeconds(1), $"the kill used {cpu} of CPU");
+            }
+            finally
+            {
+                File.WriteAllText(freeze, "0");
+            }
+        });
+    }
+
+    [Fact]
+    public async Task A_member_that_never_stops_is_waited_for_with_sleeps_and_the_error_says_what_happened()
+    {
+        // The cgroup v1 freezer freezes a task where it sleeps, in uninterruptible sleep (D), and
+        // keeps it from dying of SIGKILL until thawed: a member that really never stops (the
+        // freeze does not count v1 as quiet). The wait for it must sleep, not spin at nice -20, and
+        // once the member has been killed and has exited, the error must say exactly that.
+        const string V1 = "/sys/fs/cgroup/freezer";
+        if (!File.Exists(V1 + "/cgroup.procs"))
+        {
+            Assert.Skip($"no cgroup v1 freezer is mounted at {V1}: there is no way here to make a member that never stops");
+        }
+
+        string cgroup = $"{V1}/oskill-test-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            Directory.CreateDirectory(cgroup);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Assert.Skip($"cannot create a cgroup in the v1 freezer (that needs root): {e.Message}");
+        }
+
+        try
+        {
+            await TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+            {
+                int grandchild = Grandchild(bash, before);
+                File.WriteAllText(cgroup + "/cgroup.procs", grandchild.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                File.WriteAllText(cgroup + "/freezer.state", "FROZEN");
+                try
+                {
+                    await WaitUntilAsync(() => File.ReadAllText(cgroup + "/freezer.state").Trim() == "FROZEN" && ProcState.State(grandchild) == 'D');
+
+                    // Thawed once the freeze has given up on it and killed it, so that it can die.
+                    Task thaw = Task.Delay(Unix.LinuxProcessTree.StopLimit + TimeSpan.FromSeconds(2), Ct)
+                        .ContinueWith(_ => File.WriteAllText(cgroup + "/freezer.state", "THAWED"), Ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                    TimeSpan cpu = CpuTime();
+                    var clock = Stopwatch.StartNew();
+                    var e = await Assert.ThrowsAsync<TimeoutException>(() => ProcessTree.KillAsync(bash.Id, Ct));
+                    clock.Stop();
+                    cpu = CpuTime() - cpu;
+                    await thaw;
+                    TestContext.Current.TestOutputHelper?.WriteLine($"{clock.Elapsed}, {cpu} of CPU: {e.Message}");
+
+                    Assert.True(clock.Elapsed >= Unix.LinuxProcessTree.StopLimit, $"the kill took {clock.Elapsed}");
+                    Assert.True(cpu < TimeSpan.FromSeconds(1), $"the kill used {cpu} of CPU in {clock.Elapsed}");
+                    Assert.Contains($"pid {grandchild} (state D, uninterruptible sleep", e.Message, StringComparison.Ordinal);
+                    Assert.Contains($"did not stop within {Unix.LinuxProcessTree.StopLimit.TotalSeconds:0} s", e.Message, StringComparison.Ordinal);
+                    Assert.Contains($"All {before.Count} members found were sent SIGKILL and have exited", e.Message, StringComparison.Ordinal);
+                    Assert.DoesNotContain(before, Trees.StillAlive);
+                }
+                finally
+                {
+                    File.WriteAllText(cgroup + "/freezer.state", "THAWED");
+                }
+            });
+        }
+        finally
+        {
+            await WaitUntilAsync(() => File.ReadAllText(cgroup + "/cgroup.procs").Trim().Length == 0);
+            Directory.Delete(cgroup);
+        }
+    }
+
     /// <summary>The sleep whose parent is the subshell.</summary>
     private static int Grandchild(Process bash, List<Trees.Seen> members) =>
         members.Single(s => s.Pid != bash.Id && s.ParentPid != bash.Id).Pid;
@@ -218,6 +322,37 @@ public class TreeHardeningTests
         finally
         {
             s_scope.Value = null;
+        }
+    }
+
+    /// <summary>A cgroup v2 container, or a skip (with the reason) where this process may not create one.</summary>
+    private static ProcessContainer NewContainer()
+    {
+        try
+        {
+            return new ProcessContainer();
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Assert.Skip($"cannot create a cgroup to freeze the grandchild in: {e.Message}");
+            throw;
+        }
+    }
+
+    /// <summary>The CPU time this whole process has used so far (user and system, every thread).</summary>
+    private static TimeSpan CpuTime()
+    {
+        using Process self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not come true within 20 s");
+            await Task.Delay(10, Ct);
         }
     }
 

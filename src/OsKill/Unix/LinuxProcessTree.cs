@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using OsKill.Interop;
 
 namespace OsKill.Unix;
@@ -17,8 +18,9 @@ namespace OsKill.Unix;
 /// proves that the stat we read was of the process the pidfd names. New members are walked in the
 /// same round. Rounds follow each other until one finds nothing new; then the call waits until
 /// every member is really stopped ('T' in its stat), a zombie, or gone, since SIGSTOP takes effect
-/// asynchronously, and walks once more. A round that finds nothing new while every member is
-/// stopped ends the freeze: stopped processes cannot fork, so the set is closed.</para>
+/// asynchronously, or cannot fork (a vfork parent, a task in a frozen cgroup v2), and walks once
+/// more. A round that finds nothing new while every member is stopped ends the freeze: stopped
+/// processes cannot fork, so the set is closed.</para>
 /// <para>3. SIGKILL every member through its pidfd, and poll(2) all the pidfds until each is
 /// readable (the process has exited).</para>
 /// <para>Every signal goes through a pidfd, never a pid, so nothing is sent to a process that reused
@@ -32,6 +34,16 @@ internal sealed class LinuxProcessTree : IDisposable
 {
     /// <summary>How long the members of one round may take to stop, after their SIGSTOP.</summary>
     internal static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the freeze spins (yielding the CPU) while it waits for members to stop: SIGSTOP
+    /// takes effect within microseconds for a member that can run. After it, members are polled with
+    /// short sleeps, which cost no CPU at any priority.
+    /// </summary>
+    internal static readonly TimeSpan SpinLimit = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The longest sleep between two polls of members that have not stopped, in ms (the sleeps double from 1 ms).</summary>
+    private const int MaxPollSleepMs = 16;
 
     /// <summary>How long the killed members may take to exit.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
@@ -51,6 +63,9 @@ internal sealed class LinuxProcessTree : IDisposable
     private List<Member> _unstopped = [];
     private List<Member> _killed = [];
     private List<Exception> _errors = [];
+    private bool _cgroup2Looked;
+    private string? _cgroup2Mount;
+    private string _cgroup2Root = "/";
 
     private LinuxProcessTree(bool scanProc)
     {
@@ -353,8 +368,8 @@ internal sealed class LinuxProcessTree : IDisposable
             if (tree._unstopped.Count > 0)
             {
                 errors.Insert(0, new TimeoutException(
-                    $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s for {OsException.SignalText(step.Signal)}: pid(s) {Pids(tree._unstopped)} did not stop " +
-                    "(uninterruptible sleep, or traced). The signal went to every member found, but children that those pids forked after the last walk may have been missed."));
+                    $"The process tree of pid {rootPid} was not completely frozen for {OsException.SignalText(step.Signal)}: {NotStopped(tree._unstopped)} within {StopLimit.TotalSeconds:0} s of its SIGSTOP. " +
+                    $"The signal went to every member found, but a child that {ItOrThey(tree._unstopped)} forked after the last walk, if any, was not found."));
             }
 
             if (errors.Count > 0)
@@ -460,10 +475,15 @@ internal sealed class LinuxProcessTree : IDisposable
         List<Member> left = await exits.ConfigureAwait(false);
         if (_unstopped.Count > 0)
         {
-            string still = left.Count == 0 ? string.Empty : $" Still running after {ExitLimit.TotalSeconds:0} s: {Pids(left)}.";
+            // Say what happened: which members did not stop, in what state, that they were killed
+            // with the rest, whether all have exited, and the one thing that is not known.
+            string all = _killed.Count == 1 ? "The only member found was" : $"All {_killed.Count} members found were";
+            string outcome = left.Count == 0
+                ? $"{all} sent SIGKILL and have exited"
+                : $"{all} sent SIGKILL, but {left.Count} had not exited after {ExitLimit.TotalSeconds:0} s: {Pids(left)}";
             _errors.Insert(0, new TimeoutException(
-                $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s: pid(s) {Pids(_unstopped)} did not stop " +
-                $"(uninterruptible sleep, or traced). All {_killed.Count} member(s) found were killed, but children that those pids forked after the last walk may have survived.{still}"));
+                $"The process tree of pid {rootPid} was killed without a complete freeze: {NotStopped(_unstopped)} within {StopLimit.TotalSeconds:0} s of its SIGSTOP. " +
+                $"{outcome}; a child that {ItOrThey(_unstopped)} forked after the last walk, if any, was not found and may still be running."));
         }
         else if (left.Count > 0)
         {
@@ -660,40 +680,69 @@ internal sealed class LinuxProcessTree : IDisposable
     }
 
     /// <summary>
-    /// Spins (yielding the CPU) until every member is stopped, a zombie or gone, bounded by
-    /// <see cref="StopLimit"/>. Returns the members that had not stopped by then: empty on success.
+    /// Waits until every member is stopped, a zombie, gone or otherwise unable to fork (in vfork
+    /// wait, in a frozen cgroup), bounded by <see cref="StopLimit"/>. It spins (yielding the CPU)
+    /// for <see cref="SpinLimit"/> only, then polls with sleeps of 1 ms doubling to
+    /// <see cref="MaxPollSleepMs"/>: a member that takes longer waits for something (I/O, a tracer),
+    /// and a caller at nice −20 that spun for it would take the CPU from the very members it
+    /// waits for. Returns the members that had not stopped by the limit, each with what it was
+    /// doing (<see cref="Member.NotStopped"/>): empty on success.
     /// </summary>
     private List<Member> WaitUntilStopped(CancellationToken cancellationToken)
     {
         var pending = _members.Where(m => !m.Stopped && !m.Gone).ToList();
         long deadline = FdWait.Deadline(StopLimit);
+        long spinEnd = FdWait.Deadline(SpinLimit);
         var spinner = default(SpinWait);
+        int sleepMs = 1;
         while (true)
         {
+            // A frozen cgroup is looked for only past the spin: it costs a few reads per member.
+            bool slow = Stopwatch.GetTimestamp() >= spinEnd;
             int kept = 0;
             for (int i = 0; i < pending.Count; i++)
             {
-                if (!CheckStopped(pending[i]))
+                if (!CheckStopped(pending[i], slow))
                 {
                     pending[kept++] = pending[i];
                 }
             }
 
             pending.RemoveRange(kept, pending.Count - kept);
-            if (pending.Count == 0 || Stopwatch.GetTimestamp() > deadline)
+            if (pending.Count == 0)
             {
                 return pending;
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                foreach (Member m in pending)
+                {
+                    m.NotStopped = DescribeNotStopped(m);
+                }
 
-            // SIGSTOP takes effect when the process next runs; give it the CPU.
-            spinner.SpinOnce(sleep1Threshold: -1);
+                return pending;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!slow)
+            {
+                // SIGSTOP takes effect when the process next runs; give it the CPU.
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                cancellationToken.WaitHandle.WaitOne(sleepMs);
+                sleepMs = Math.Min(sleepMs * 2, MaxPollSleepMs);
+            }
         }
     }
 
-    /// <summary>Reads the member's state; true once it is stopped, a zombie or gone.</summary>
-    private bool CheckStopped(Member m)
+    /// <summary>
+    /// Reads the member's state; true once it is stopped, a zombie or gone, or cannot fork (vfork
+    /// wait; with <paramref name="slow"/>, a frozen cgroup).
+    /// </summary>
+    private bool CheckStopped(Member m, bool slow)
     {
         int read = ReadStat(m, out ProcFs.Stat stat);
 
@@ -713,7 +762,7 @@ internal sealed class LinuxProcessTree : IDisposable
         bool quiet;
         if (stat.Threads <= 1)
         {
-            quiet = IsStopped(stat.State) || IsExited(stat.State) || (stat.State == 'D' && InVforkWait(m.Pid, m.Pid));
+            quiet = IsQuiet(m.Pid, m.Pid, stat.State, slow);
             if (IsExited(stat.State))
             {
                 m.Exited = true;
@@ -721,14 +770,14 @@ internal sealed class LinuxProcessTree : IDisposable
         }
         else
         {
-            quiet = AllTasksQuiet(m);
+            quiet = AllTasksQuiet(m, slow);
         }
 
         m.Stopped = quiet;
         return quiet;
     }
 
-    private bool AllTasksQuiet(Member m)
+    private bool AllTasksQuiet(Member m, bool slow)
     {
         foreach (int tid in Tasks(m))
         {
@@ -738,7 +787,7 @@ internal sealed class LinuxProcessTree : IDisposable
                 continue; // the thread has gone
             }
 
-            if (!IsStopped(stat.State) && !IsExited(stat.State) && !(stat.State == 'D' && InVforkWait(m.Pid, tid)))
+            if (!IsQuiet(m.Pid, tid, stat.State, slow))
             {
                 return false;
             }
@@ -746,6 +795,91 @@ internal sealed class LinuxProcessTree : IDisposable
 
         return true;
     }
+
+    /// <summary>
+    /// Whether task <paramref name="tid"/> of member <paramref name="pid"/>, in
+    /// <paramref name="state"/>, can fork no more: stopped, exited, waiting for a vfork child, or
+    /// (looked for when <paramref name="slow"/>) frozen by the cgroup v2 freezer.
+    /// </summary>
+    private bool IsQuiet(int pid, int tid, char state, bool slow) =>
+        IsStopped(state)
+        || IsExited(state)
+        || (state == 'D' && InVforkWait(pid, tid))
+        || (slow && state == 'S' && InFrozenCgroup(pid, tid));
+
+    /// <summary>
+    /// A task in a frozen cgroup v2 ("frozen 1" in cgroup.events) sleeps in the freezer on its way
+    /// back to user space ('S', in get_signal): it cannot run, so it cannot fork, and it never stops
+    /// for our SIGSTOP while frozen. Thawed, it meets the pending SIGSTOP before it runs a single
+    /// instruction and stops. SIGKILL kills it frozen. The task must still be in that cgroup after
+    /// the read of cgroup.events: one moved out of a frozen cgroup runs again.
+    /// </summary>
+    private bool InFrozenCgroup(int pid, int tid)
+    {
+        if (!_cgroup2Looked)
+        {
+            _cgroup2Looked = true;
+            _cgroup2Mount = CgroupContainer.FindMount(out _cgroup2Root);
+        }
+
+        if (_cgroup2Mount is null)
+        {
+            return false;
+        }
+
+        string file = $"/proc/{pid}/task/{tid}/cgroup";
+        string? path = ProcFs.ReadCgroupV2Path(file, ref _buffer);
+        string? directory = path is null ? null : ProcFs.CgroupDirectory(_cgroup2Mount, _cgroup2Root, path);
+        return directory is not null
+            && ProcFs.IsCgroupFrozen(directory, ref _buffer)
+            && ProcFs.ReadCgroupV2Path(file, ref _buffer) == path;
+    }
+
+    /// <summary>"pid 42 (state D, uninterruptible sleep, in nfs_wait_bit_killable, traced by pid 7)": what a member that did not stop was doing, for the error.</summary>
+    private string DescribeNotStopped(Member m)
+    {
+        string proc = "/proc/" + m.Pid.ToString(CultureInfo.InvariantCulture);
+        var text = new StringBuilder("pid ").Append(m.Pid);
+        if (ReadStat(m, out ProcFs.Stat stat) != 0)
+        {
+            return text.Append(" (gone)").ToString();
+        }
+
+        text.Append(" (state ").Append(stat.State).Append(", ").Append(StateName(stat.State));
+        int n = ProcFs.Read(proc + "/wchan", ref _buffer);
+        if (n > 0 && !_buffer.AsSpan(0, n).SequenceEqual("0"u8))
+        {
+            text.Append(", in ").Append(Encoding.ASCII.GetString(_buffer, 0, n).TrimEnd('\n'));
+        }
+
+        int tracer = ProcFs.ReadStatusNumber(proc + "/status", "TracerPid:"u8, ref _buffer);
+        if (tracer > 0)
+        {
+            text.Append(", traced by pid ").Append(tracer);
+        }
+
+        if (m.Threads > 1)
+        {
+            text.Append(", one of ").Append(m.Threads).Append(" threads");
+        }
+
+        return text.Append(')').ToString();
+    }
+
+    private static string StateName(char state) => state switch
+    {
+        'R' => "running",
+        'S' => "sleeping",
+        'D' => "uninterruptible sleep",
+        'T' => "stopped",
+        't' => "stopped by its tracer",
+        'Z' => "zombie",
+        'X' or 'x' => "dead",
+        'I' => "idle",
+        'P' => "parked",
+        'W' => "waking",
+        _ => "unknown state",
+    };
 
     /// <summary>
     /// A parent in vfork waits in uninterruptible sleep until its child execs or exits, and cannot
@@ -919,6 +1053,14 @@ internal sealed class LinuxProcessTree : IDisposable
 
     private static bool IsExited(char state) => state is 'Z' or 'X' or 'x';
 
+    /// <summary>"pid 42 (state D, ...) did not stop", or "pids 42 (...), 43 (...) did not stop".</summary>
+    private static string NotStopped(List<Member> members) =>
+        (members.Count == 1 ? string.Empty : "pids: ") +
+        string.Join(", ", members.Take(20).Select(m => m.NotStopped ?? $"pid {m.Pid}")) +
+        (members.Count > 20 ? $" and {members.Count - 20} more" : string.Empty) + " did not stop";
+
+    private static string ItOrThey(List<Member> members) => members.Count == 1 ? "it" : "they";
+
     private static string Pids(List<Member> members) =>
         string.Join(", ", members.Take(20).Select(m => m.Pid.ToString(CultureInfo.InvariantCulture))) + (members.Count > 20 ? $" and {members.Count - 20} more" : string.Empty);
 
@@ -950,6 +1092,9 @@ internal sealed class LinuxProcessTree : IDisposable
 
         /// <summary>Reaped: the pidfd names no process any more, and the pid may belong to someone else.</summary>
         internal bool Gone { get; set; }
+
+        /// <summary>What the member was doing when it had still not stopped at <see cref="StopLimit"/>, for the error; null otherwise.</summary>
+        internal string? NotStopped { get; set; }
 
         internal string Describe() => $"pidfd {Pidfd.FileDescriptor.ToString(CultureInfo.InvariantCulture)} (pid {Pid.ToString(CultureInfo.InvariantCulture)})";
     }

@@ -182,6 +182,42 @@ internal static class ProcFs
         return ReadStatusNumber("/proc/" + tid.ToString(CultureInfo.InvariantCulture) + "/status", "Tgid:"u8, ref buffer);
     }
 
+    /// <summary>
+    /// The cgroup v2 path of a task (the "0::" line of /proc/PID/task/TID/cgroup, such as
+    /// "/system.slice/x.service"), or null when it has none or is gone.
+    /// </summary>
+    internal static string? ReadCgroupV2Path(string path, ref byte[] buffer)
+    {
+        int n = Read(path, ref buffer);
+        return n > 0 && TryFindLine(buffer.AsSpan(0, n), "0::"u8, out ReadOnlySpan<byte> value)
+            ? System.Text.Encoding.UTF8.GetString(value)
+            : null;
+    }
+
+    /// <summary>
+    /// The directory of a cgroup v2 path (as /proc/PID/cgroup gives it) in the hierarchy mounted at
+    /// <paramref name="mount"/>, whose root is <paramref name="mountRoot"/>; null when the path is
+    /// outside what the mount shows.
+    /// </summary>
+    internal static string? CgroupDirectory(string mount, string mountRoot, string path)
+    {
+        string root = mountRoot.TrimEnd('/');
+        return path == root || path.StartsWith(root + "/", StringComparison.Ordinal)
+            ? mount.TrimEnd('/') + path[root.Length..]
+            : null;
+    }
+
+    /// <summary>
+    /// Whether the cgroup v2 directory <paramref name="directory"/> is frozen ("frozen 1" in its
+    /// cgroup.events): every task in it is stopped in the freezer and cannot run, let alone fork,
+    /// until the cgroup is thawed.
+    /// </summary>
+    internal static bool IsCgroupFrozen(string directory, ref byte[] buffer)
+    {
+        int n = Read(directory + "/cgroup.events", ref buffer);
+        return n > 0 && TryFindLine(buffer.AsSpan(0, n), "frozen "u8, out ReadOnlySpan<byte> value) && value.SequenceEqual("1"u8);
+    }
+
     /// <summary>Our own ancestors, us included, from /proc/PID/stat's ppid up to 0 (pid 1 is always among them).</summary>
     internal static HashSet<int> CallerAndAncestors()
     {
