@@ -34,20 +34,28 @@ public static class ProcessTree
     /// <para>Cancellation before the kill phase continues (SIGCONT) the members that were stopped
     /// and throws <see cref="OperationCanceledException"/>; once SIGKILL has been sent, it only
     /// stops the wait for the exits.</para>
+    /// <para>Every signal sent to a member raises the audit event <c>os.kill</c> with <c>(pid, sig)</c>
+    /// first (<see cref="Audit"/>). A hook that vetoes a SIGSTOP ends the freeze: what was stopped is
+    /// continued. The SIGKILL is all or nothing: its events are raised for every member before any is
+    /// sent, so a veto for one member kills nobody, and the frozen tree is continued. Either way the
+    /// hook's exception reaches the caller unchanged.</para>
     /// <para>The freeze and the kill are synchronous system calls made on the calling thread before
     /// the method first yields (at raised priority where that is allowed, see docs/tree-kill.md); they
-    /// take milliseconds for hundreds of processes. Only the wait for the exits is asynchronous.</para>
+    /// take milliseconds for hundreds of processes. A member that is slow to stop is waited for with
+    /// a 2 ms spin, then short sleeps, up to 5 s, on that thread too. Only the wait for the exits is
+    /// asynchronous.</para>
     /// </remarks>
     /// <param name="rootPid">The root of the tree: a process id greater than 0.</param>
     /// <param name="cancellationToken">Cancels the call; see the remarks.</param>
     /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
-    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors (pid 1 among them). Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors (pid 1 among them), or (Linux) a thread id rather than a process id; the message names its process. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/> (ESRCH).</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
-    /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
+    /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
     /// <exception cref="OsException">Any other system error, such as EMFILE when a pidfd cannot be opened.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux (5.3 and later, for pidfds) or Windows.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     public static Task<TreeKillResult> KillAsync(int rootPid, CancellationToken cancellationToken = default)
     {
         if (rootPid <= 0)
@@ -73,10 +81,11 @@ public static class ProcessTree
     /// <param name="cancellationToken">Cancels the call: nothing more is sent, and members stopped by a freeze are continued.</param>
     /// <returns>What happened.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
-    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors, or (Linux) a thread id rather than a process id. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>.</exception>
     /// <exception cref="PermissionDeniedException">The root or a member may not be signalled.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux or Windows.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto a signal (Linux: a step's signal is sent to no member then, and the frozen tree is continued), unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     public static Task<TreeStopResult> StopAsync(int rootPid, StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (rootPid <= 0)
@@ -101,12 +110,13 @@ public static class ProcessTree
     /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="root"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="root"/> is closed.</exception>
-    /// <exception cref="ArgumentException"><paramref name="root"/> is not a pidfd, or names the caller or one of its ancestors. Nothing is sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="root"/> is not a pidfd, is a thread pidfd (PIDFD_THREAD, Linux 6.9+; a SIGSTOP to any thread stops its whole process), or names the caller or one of its ancestors. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">The root has exited and been reaped.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
-    /// <exception cref="TimeoutException">A member did not stop within 5 s (everything found is killed anyway), or a killed member did not exit within 10 s.</exception>
+    /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
     /// <exception cref="OsException">Any other system error.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     [SupportedOSPlatform("linux")]
     public static Task<TreeKillResult> KillAsync(SafePidfdHandle root, CancellationToken cancellationToken = default)
     {
@@ -135,14 +145,27 @@ public static class ProcessTree
 
     private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
     {
-        using ProcessHandle root = ProcessHandle.Open(rootPid);
+        using ProcessHandle root = OpenRoot(rootPid);
         return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<TreeStopResult> StopThroughHandleAsync(int rootPid, StopOptions? options, CancellationToken cancellationToken)
     {
-        using ProcessHandle root = ProcessHandle.Open(rootPid);
+        using ProcessHandle root = OpenRoot(rootPid);
         return await root.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the root; on Linux a thread id (which pidfd_open refuses) is an <see cref="ArgumentException"/> that says so.</summary>
+    private static ProcessHandle OpenRoot(int rootPid)
+    {
+        try
+        {
+            return ProcessHandle.Open(rootPid);
+        }
+        catch (OsException e) when (OperatingSystem.IsLinux() && Unix.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
+        {
+            throw Unix.LinuxProcessTree.ThreadIdRefused(rootPid, process, nameof(rootPid), e);
+        }
     }
 
     private static void RequireSupported(int pid)

@@ -152,7 +152,7 @@ public class TreeStopTests
     /// <paramref name="members"/> live members (and <paramref name="also"/>), runs the test, and
     /// kills whatever is left of the tree afterwards.
     /// </summary>
-    private static async Task WithBashTreeAsync(string script, int members, Func<Process, List<Trees.Seen>, string, Task> test, Func<List<Trees.Seen>, bool>? also = null)
+    internal static async Task WithBashTreeAsync(string script, int members, Func<Process, List<Trees.Seen>, string, Task> test, Func<List<Trees.Seen>, bool>? also = null)
     {
         string marker = Trees.NewMarker();
         using Process bash = Process.Start(Trees.Bash(marker, script))!;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using OsKill.Interop;
 
 namespace OsKill.Unix;
@@ -17,12 +18,15 @@ namespace OsKill.Unix;
 /// proves that the stat we read was of the process the pidfd names. New members are walked in the
 /// same round. Rounds follow each other until one finds nothing new; then the call waits until
 /// every member is really stopped ('T' in its stat), a zombie, or gone, since SIGSTOP takes effect
-/// asynchronously, and walks once more. A round that finds nothing new while every member is
-/// stopped ends the freeze: stopped processes cannot fork, so the set is closed.</para>
+/// asynchronously, or cannot fork (a vfork parent, a task in a frozen cgroup v2), and walks once
+/// more. A round that finds nothing new while every member is stopped ends the freeze: stopped
+/// processes cannot fork, so the set is closed.</para>
 /// <para>3. SIGKILL every member through its pidfd, and poll(2) all the pidfds until each is
 /// readable (the process has exited).</para>
 /// <para>Every signal goes through a pidfd, never a pid, so nothing is sent to a process that reused
-/// a member's pid. A member that exits by itself before it is stopped takes its children out of the
+/// a member's pid. Each one raises the audit event <c>os.kill</c> with <c>(pid, sig)</c> first (see
+/// <see cref="Audit"/>): a veto of a SIGSTOP continues what the freeze had stopped, and the SIGKILL
+/// (or a stop step's signal) is all or nothing, its events raised for every member before any is sent. A member that exits by itself before it is stopped takes its children out of the
 /// tree (they are reparented to init or a subreaper); <see cref="TreeKillResult.ExitedDuringWalk"/>
 /// counts such members.</para>
 /// </remarks>
@@ -31,9 +35,22 @@ internal sealed class LinuxProcessTree : IDisposable
     /// <summary>How long the members of one round may take to stop, after their SIGSTOP.</summary>
     internal static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long the freeze spins (yielding the CPU) while it waits for members to stop: SIGSTOP
+    /// takes effect within microseconds for a member that can run. After it, members are polled with
+    /// short sleeps, which cost no CPU at any priority.
+    /// </summary>
+    internal static readonly TimeSpan SpinLimit = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The longest sleep between two polls of members that have not stopped, in ms (the sleeps double from 1 ms).</summary>
+    private const int MaxPollSleepMs = 16;
+
     /// <summary>How long the killed members may take to exit.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
+
+    /// <summary>pidfd_open's PIDFD_THREAD (Linux 6.9+), which is O_EXCL: such a pidfd names one thread, and its fdinfo "flags:" carry the bit.</summary>
+    private const int PidfdThread = 0x80;
 
     private static readonly bool s_haveChildrenFiles = File.Exists("/proc/thread-self/children");
 
@@ -46,6 +63,9 @@ internal sealed class LinuxProcessTree : IDisposable
     private List<Member> _unstopped = [];
     private List<Member> _killed = [];
     private List<Exception> _errors = [];
+    private bool _cgroup2Looked;
+    private string? _cgroup2Mount;
+    private string _cgroup2Root = "/";
 
     private LinuxProcessTree(bool scanProc)
     {
@@ -60,7 +80,7 @@ internal sealed class LinuxProcessTree : IDisposable
     {
         var started = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
-        SafePidfdHandle root = Pidfd.Open(rootPid, 0);
+        SafePidfdHandle root = OpenRoot(rootPid, nameof(rootPid));
         return await KillAsync(root, ownsRoot: true, rootPid, nameof(rootPid), scanProc, started, cancellationToken).ConfigureAwait(false);
     }
 
@@ -85,7 +105,46 @@ internal sealed class LinuxProcessTree : IDisposable
         }
     }
 
-    /// <summary>The pid that a pidfd names, from /proc/self/fdinfo ("Pid:" is −1 once the process has been reaped).</summary>
+    /// <summary>
+    /// Opens a pidfd for the root. pidfd_open refuses a thread id that is not its process's leader
+    /// (ENOENT since Linux 6.9, EINVAL before); that becomes an <see cref="ArgumentException"/> that
+    /// names the pid and its process.
+    /// </summary>
+    internal static SafePidfdHandle OpenRoot(int pid, string paramName)
+    {
+        try
+        {
+            return Pidfd.Open(pid, 0);
+        }
+        catch (OsException e) when (IsThreadId(pid, e, out int process))
+        {
+            throw ThreadIdRefused(pid, process, paramName, e);
+        }
+    }
+
+    /// <summary>Whether pidfd_open failed with <paramref name="e"/> because <paramref name="pid"/> is a thread that does not lead its process, <paramref name="process"/>.</summary>
+    internal static bool IsThreadId(int pid, OsException e, out int process)
+    {
+        process = e.Errno is Errno.ENOENT or Errno.EINVAL ? ProcFs.ThreadGroupOf(pid) : -1;
+        return process > 0 && process != pid;
+    }
+
+    /// <summary>The refusal of a root pid that is a thread id: of the caller or an ancestor (whose SIGSTOP would stop the caller), or of another process.</summary>
+    internal static ArgumentException ThreadIdRefused(int pid, int process, string paramName, Exception inner) => new(
+        ProcFs.CallerAndAncestors().Contains(process)
+            ? $"Refusing to kill or stop a process tree from pid {pid}: pid {pid} is a thread of {Who(process)} (pid {process}), not a process, " +
+              "and SIGSTOP to any thread stops its whole process: the caller would stop itself half-way."
+            : $"Cannot kill or stop the process tree of pid {pid}: pid {pid} is a thread of process {process}, not a process (pidfd_open refuses it). " +
+              $"A tree has a process at its root: pass pid {process} for that process's tree.",
+        paramName,
+        inner);
+
+    /// <summary>
+    /// The pid that a pidfd names, from /proc/self/fdinfo ("Pid:" is −1 once the process has been
+    /// reaped). A thread pidfd (PIDFD_THREAD) is refused: its "Pid:" is a thread id, which no check
+    /// against the caller's pid and ancestors would catch, and a SIGSTOP to any thread stops its
+    /// whole process.
+    /// </summary>
     internal static int PidOfPidfd(SafePidfdHandle pidfd)
     {
         int fd = pidfd.FileDescriptor;
@@ -100,9 +159,14 @@ internal sealed class LinuxProcessTree : IDisposable
             throw new ArgumentException($"Cannot read {path} to find the process that {pidfd} names: {e.Message}", nameof(pidfd), e);
         }
 
+        int flags = 0;
         foreach (string line in text.Split('\n'))
         {
-            if (line.StartsWith("Pid:", StringComparison.Ordinal))
+            if (line.StartsWith("flags:", StringComparison.Ordinal))
+            {
+                flags = Convert.ToInt32(line[6..].Trim(), 8);
+            }
+            else if (line.StartsWith("Pid:", StringComparison.Ordinal))
             {
                 int pid = int.Parse(line.AsSpan(4).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
                 if (pid == -1)
@@ -115,12 +179,31 @@ internal sealed class LinuxProcessTree : IDisposable
                     throw new ArgumentException($"{pidfd} names a process in another pid namespace, whose pid this process cannot see; its tree cannot be walked from here.", nameof(pidfd));
                 }
 
+                if ((flags & PidfdThread) != 0)
+                {
+                    throw ThreadPidfdRefused(pidfd, pid);
+                }
+
                 return pid;
             }
         }
 
         throw new ArgumentException($"{pidfd} is not a pidfd: {path} has no \"Pid:\" line.", nameof(pidfd));
     }
+
+    private static ArgumentException ThreadPidfdRefused(SafePidfdHandle pidfd, int tid)
+    {
+        int process = ProcFs.ThreadGroupOf(tid);
+        return new ArgumentException(
+            process > 0 && ProcFs.CallerAndAncestors().Contains(process)
+                ? $"Refusing to kill or stop the process tree of {pidfd}: it is a thread pidfd (PIDFD_THREAD) for thread {tid} of {Who(process)} (pid {process}), " +
+                  "and SIGSTOP to any thread stops its whole process: the caller would stop itself half-way."
+                : $"{pidfd} is a thread pidfd (PIDFD_THREAD) for thread {tid}{(process > 0 ? $" of process {process}" : string.Empty)}: a process tree needs a pidfd " +
+                  $"for its root process. Open one without PIDFD_THREAD: Os.PidfdOpen({(process > 0 ? process : tid)}).",
+            nameof(pidfd));
+    }
+
+    private static string Who(int pid) => pid == Environment.ProcessId ? "the calling process" : "an ancestor of the calling process";
 
     private static async Task<TreeKillResult> KillAsync(SafePidfdHandle root, bool ownsRoot, int rootPid, string paramName, bool scanProc, Stopwatch started, CancellationToken cancellationToken)
     {
@@ -168,6 +251,7 @@ internal sealed class LinuxProcessTree : IDisposable
         // Never leave a tree stopped: with some member not stopped, everything found is killed
         // all the same, and FinishAsync reports that the freeze was not confirmed.
         _exitedDuringWalk = _members.Count(m => m.Exited);
+        AuditAllOrThaw(Signal.SIGKILL, rootPid);
         _killed = KillAll(out _errors);
         return WaitForExitAsync(_killed, ExitLimit, cancellationToken);
     }
@@ -181,9 +265,12 @@ internal sealed class LinuxProcessTree : IDisposable
         // Never freeze ourselves: the tree of an ancestor holds us, and a stopped caller cannot
         // finish the kill (pid 1 is every process's ancestor, so it is refused here too). Ancestors
         // can only go away, never be added, so checking once before anything is sent is enough.
-        if (ProcFs.CallerAndAncestors().Contains(rootPid))
+        // The root's thread group is checked too, should a thread id ever get this far.
+        HashSet<int> refused = ProcFs.CallerAndAncestors();
+        int process = ProcFs.ThreadGroupOf(rootPid) is int tgid && tgid > 0 ? tgid : rootPid;
+        if (refused.Contains(rootPid) || refused.Contains(process))
         {
-            string who = rootPid == Environment.ProcessId ? "the calling process itself" : "an ancestor of the calling process";
+            string who = rootPid == Environment.ProcessId ? "the calling process itself" : (process != rootPid ? "a thread of " : string.Empty) + Who(process);
             throw new ArgumentException(
                 $"Refusing to kill or stop the process tree of pid {rootPid}: it is {who} (pid {Environment.ProcessId}), so the tree holds the caller, which would stop itself half-way.",
                 paramName);
@@ -193,24 +280,45 @@ internal sealed class LinuxProcessTree : IDisposable
     /// <summary>
     /// Freezes the tree (every live member found so far, and everything they forked), adding the
     /// rounds to <see cref="_rounds"/> and leaving the members that did not stop in
-    /// <see cref="_unstopped"/>. On an error or cancellation, continues what it stopped and rethrows.
+    /// <see cref="_unstopped"/>. On an error, a vetoed SIGSTOP or cancellation, continues what it
+    /// stopped and rethrows.
     /// </summary>
-    private void FreezeOrThaw(int rootPid, CancellationToken cancellationToken)
+    private void FreezeOrThaw(int rootPid, CancellationToken cancellationToken) =>
+        OrThaw(rootPid, "Freezing", () => _rounds += Freeze(out _unstopped, cancellationToken));
+
+    /// <summary>
+    /// Raises <c>os.kill</c> for <paramref name="sig"/> to every live member, before any is sent:
+    /// a veto of one sends it to none. On a veto, continues the frozen tree and rethrows.
+    /// </summary>
+    private void AuditAllOrThaw(int sig, int rootPid) =>
+        OrThaw(rootPid, $"Sending {OsException.SignalText(sig)} to", () =>
+        {
+            foreach (Member m in Live())
+            {
+                Audit.RaiseKill(m.Pid, sig);
+            }
+        });
+
+    /// <summary>
+    /// Runs <paramref name="work"/>; when it throws, continues every member we stopped and
+    /// rethrows the exception unchanged, or, when continuing failed too, all of them together.
+    /// </summary>
+    private void OrThaw(int rootPid, string what, Action work)
     {
         try
         {
-            _rounds += Freeze(out _unstopped, cancellationToken);
+            work();
         }
         catch (Exception e)
         {
-            List<Exception> thawErrors = Thaw();
+            List<Exception> thawErrors = Continue(all: false, " to continue it after the tree kill failed");
             if (thawErrors.Count == 0)
             {
                 throw;
             }
 
             thawErrors.Insert(0, e);
-            throw new AggregateException($"Freezing the process tree of pid {rootPid} failed, and so did continuing its stopped members.", thawErrors);
+            throw new AggregateException($"{what} the process tree of pid {rootPid} failed, and so did continuing its stopped members.", thawErrors);
         }
     }
 
@@ -244,6 +352,7 @@ internal sealed class LinuxProcessTree : IDisposable
             using (PriorityBoost.Raise())
             {
                 tree.FreezeOrThaw(rootPid, cancellationToken);
+                tree.AuditAllOrThaw(step.Signal, rootPid);
                 if (step.Signal == Signal.SIGKILL)
                 {
                     reached = tree.KillAll(out errors);
@@ -252,15 +361,15 @@ internal sealed class LinuxProcessTree : IDisposable
                 else
                 {
                     reached = tree.SignalAll(step.Signal, " while stopping its process tree", out errors);
-                    errors.AddRange(tree.ContinueAll());
+                    errors.AddRange(tree.Continue(all: true, " to let it act on the stop signal"));
                 }
             }
 
             if (tree._unstopped.Count > 0)
             {
                 errors.Insert(0, new TimeoutException(
-                    $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s for {OsException.SignalText(step.Signal)}: pid(s) {Pids(tree._unstopped)} did not stop " +
-                    "(uninterruptible sleep, or traced). The signal went to every member found, but children that those pids forked after the last walk may have been missed."));
+                    $"The process tree of pid {rootPid} was not completely frozen for {OsException.SignalText(step.Signal)}: {NotStopped(tree._unstopped)} within {StopLimit.TotalSeconds:0} s of its SIGSTOP. " +
+                    $"The signal went to every member found, but a child that {ItOrThey(tree._unstopped)} forked after the last walk, if any, was not found."));
             }
 
             if (errors.Count > 0)
@@ -285,21 +394,17 @@ internal sealed class LinuxProcessTree : IDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="sig"/> to every live member through its pidfd. Returns those it
-    /// reached; a member found reaped is marked gone, and any other error is collected, its message
-    /// ending with <paramref name="purpose"/>.
+    /// Sends <paramref name="sig"/> to every live member through its pidfd, its audit events
+    /// already raised by <see cref="AuditAllOrThaw"/>. Returns those it reached; a member found
+    /// reaped is marked gone, and any other error is collected, its message ending with
+    /// <paramref name="purpose"/>.
     /// </summary>
     private List<Member> SignalAll(int sig, string purpose, out List<Exception> errors)
     {
         errors = [];
         var reached = new List<Member>(_members.Count);
-        foreach (Member m in _members)
+        foreach (Member m in Live())
         {
-            if (m.Gone || m.Exited)
-            {
-                continue;
-            }
-
             int errno = Send(m, sig);
             if (errno == 0)
             {
@@ -319,20 +424,50 @@ internal sealed class LinuxProcessTree : IDisposable
     }
 
     /// <summary>
-    /// SIGCONT to every live member, including those that were stopped before the call: a stopped
-    /// process cannot act on the polite signal it was just sent. Returns the errors (ESRCH is not one).
+    /// SIGCONT, each raising its audit event first, to every live member (<paramref name="all"/>:
+    /// after a stop step's signal, which a stopped process cannot act on) or only to those we
+    /// stopped (after a failed, vetoed or cancelled freeze or kill: a member that was stopped before
+    /// we came stays stopped). A veto or an error for one member does not keep the others stopped.
+    /// Returns the vetoes and errors (ESRCH is not one), messages ending with <paramref name="purpose"/>.
     /// </summary>
-    private List<Exception> ContinueAll()
+    private List<Exception> Continue(bool all, string purpose)
     {
-        List<Member> continued = SignalAll(Signal.SIGCONT, " to let it act on the stop signal", out List<Exception> errors);
-        foreach (Member m in continued)
+        var errors = new List<Exception>();
+        foreach (Member m in Live().Where(m => all || m.StoppedByUs).ToList())
         {
-            m.Stopped = false;
-            m.StoppedByUs = false;
+            try
+            {
+                Audit.RaiseKill(m.Pid, Signal.SIGCONT);
+            }
+#pragma warning disable CA1031 // A hook's veto of one SIGCONT is reported with the rest; the other members are still continued.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                errors.Add(e);
+                continue;
+            }
+
+            int errno = Send(m, Signal.SIGCONT);
+            if (errno == 0)
+            {
+                m.Stopped = false;
+                m.StoppedByUs = false;
+            }
+            else if (errno == Errno.ESRCH)
+            {
+                MarkGone(m);
+            }
+            else
+            {
+                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + purpose, m.Pid, Signal.SIGCONT));
+            }
         }
 
         return errors;
     }
+
+    /// <summary>The members not known to have exited.</summary>
+    private IEnumerable<Member> Live() => _members.Where(m => !m.Gone && !m.Exited);
 
     /// <summary>Waits for the exits, then reports: the result, or every error, the freeze timeout first.</summary>
     private async Task<TreeKillResult> FinishAsync(Task<List<Member>> exits, int rootPid, Stopwatch started)
@@ -340,10 +475,15 @@ internal sealed class LinuxProcessTree : IDisposable
         List<Member> left = await exits.ConfigureAwait(false);
         if (_unstopped.Count > 0)
         {
-            string still = left.Count == 0 ? string.Empty : $" Still running after {ExitLimit.TotalSeconds:0} s: {Pids(left)}.";
+            // Say what happened: which members did not stop, in what state, that they were killed
+            // with the rest, whether all have exited, and the one thing that is not known.
+            string all = _killed.Count == 1 ? "The only member found was" : $"All {_killed.Count} members found were";
+            string outcome = left.Count == 0
+                ? $"{all} sent SIGKILL and have exited"
+                : $"{all} sent SIGKILL, but {left.Count} had not exited after {ExitLimit.TotalSeconds:0} s: {Pids(left)}";
             _errors.Insert(0, new TimeoutException(
-                $"The process tree of pid {rootPid} was not frozen within {StopLimit.TotalSeconds:0} s: pid(s) {Pids(_unstopped)} did not stop " +
-                $"(uninterruptible sleep, or traced). All {_killed.Count} member(s) found were killed, but children that those pids forked after the last walk may have survived.{still}"));
+                $"The process tree of pid {rootPid} was killed without a complete freeze: {NotStopped(_unstopped)} within {StopLimit.TotalSeconds:0} s of its SIGSTOP. " +
+                $"{outcome}; a child that {ItOrThey(_unstopped)} forked after the last walk, if any, was not found and may still be running."));
         }
         else if (left.Count > 0)
         {
@@ -522,6 +662,7 @@ internal sealed class LinuxProcessTree : IDisposable
             return;
         }
 
+        Audit.RaiseKill(member.Pid, Signal.SIGSTOP);
         int errno = Send(member, Signal.SIGSTOP);
         if (errno == Errno.ESRCH)
         {
@@ -539,40 +680,69 @@ internal sealed class LinuxProcessTree : IDisposable
     }
 
     /// <summary>
-    /// Spins (yielding the CPU) until every member is stopped, a zombie or gone, bounded by
-    /// <see cref="StopLimit"/>. Returns the members that had not stopped by then: empty on success.
+    /// Waits until every member is stopped, a zombie, gone or otherwise unable to fork (in vfork
+    /// wait, in a frozen cgroup), bounded by <see cref="StopLimit"/>. It spins (yielding the CPU)
+    /// for <see cref="SpinLimit"/> only, then polls with sleeps of 1 ms doubling to
+    /// <see cref="MaxPollSleepMs"/>: a member that takes longer waits for something (I/O, a tracer),
+    /// and a caller at nice −20 that spun for it would take the CPU from the very members it
+    /// waits for. Returns the members that had not stopped by the limit, each with what it was
+    /// doing (<see cref="Member.NotStopped"/>): empty on success.
     /// </summary>
     private List<Member> WaitUntilStopped(CancellationToken cancellationToken)
     {
         var pending = _members.Where(m => !m.Stopped && !m.Gone).ToList();
         long deadline = FdWait.Deadline(StopLimit);
+        long spinEnd = FdWait.Deadline(SpinLimit);
         var spinner = default(SpinWait);
+        int sleepMs = 1;
         while (true)
         {
+            // A frozen cgroup is looked for only past the spin: it costs a few reads per member.
+            bool slow = Stopwatch.GetTimestamp() >= spinEnd;
             int kept = 0;
             for (int i = 0; i < pending.Count; i++)
             {
-                if (!CheckStopped(pending[i]))
+                if (!CheckStopped(pending[i], slow))
                 {
                     pending[kept++] = pending[i];
                 }
             }
 
             pending.RemoveRange(kept, pending.Count - kept);
-            if (pending.Count == 0 || Stopwatch.GetTimestamp() > deadline)
+            if (pending.Count == 0)
             {
                 return pending;
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                foreach (Member m in pending)
+                {
+                    m.NotStopped = DescribeNotStopped(m);
+                }
 
-            // SIGSTOP takes effect when the process next runs; give it the CPU.
-            spinner.SpinOnce(sleep1Threshold: -1);
+                return pending;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!slow)
+            {
+                // SIGSTOP takes effect when the process next runs; give it the CPU.
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                cancellationToken.WaitHandle.WaitOne(sleepMs);
+                sleepMs = Math.Min(sleepMs * 2, MaxPollSleepMs);
+            }
         }
     }
 
-    /// <summary>Reads the member's state; true once it is stopped, a zombie or gone.</summary>
-    private bool CheckStopped(Member m)
+    /// <summary>
+    /// Reads the member's state; true once it is stopped, a zombie or gone, or cannot fork (vfork
+    /// wait; with <paramref name="slow"/>, a frozen cgroup).
+    /// </summary>
+    private bool CheckStopped(Member m, bool slow)
     {
         int read = ReadStat(m, out ProcFs.Stat stat);
 
@@ -592,7 +762,7 @@ internal sealed class LinuxProcessTree : IDisposable
         bool quiet;
         if (stat.Threads <= 1)
         {
-            quiet = IsStopped(stat.State) || IsExited(stat.State) || (stat.State == 'D' && InVforkWait(m.Pid, m.Pid));
+            quiet = IsQuiet(m.Pid, m.Pid, stat.State, slow);
             if (IsExited(stat.State))
             {
                 m.Exited = true;
@@ -600,14 +770,14 @@ internal sealed class LinuxProcessTree : IDisposable
         }
         else
         {
-            quiet = AllTasksQuiet(m);
+            quiet = AllTasksQuiet(m, slow);
         }
 
         m.Stopped = quiet;
         return quiet;
     }
 
-    private bool AllTasksQuiet(Member m)
+    private bool AllTasksQuiet(Member m, bool slow)
     {
         foreach (int tid in Tasks(m))
         {
@@ -617,7 +787,7 @@ internal sealed class LinuxProcessTree : IDisposable
                 continue; // the thread has gone
             }
 
-            if (!IsStopped(stat.State) && !IsExited(stat.State) && !(stat.State == 'D' && InVforkWait(m.Pid, tid)))
+            if (!IsQuiet(m.Pid, tid, stat.State, slow))
             {
                 return false;
             }
@@ -625,6 +795,91 @@ internal sealed class LinuxProcessTree : IDisposable
 
         return true;
     }
+
+    /// <summary>
+    /// Whether task <paramref name="tid"/> of member <paramref name="pid"/>, in
+    /// <paramref name="state"/>, can fork no more: stopped, exited, waiting for a vfork child, or
+    /// (looked for when <paramref name="slow"/>) frozen by the cgroup v2 freezer.
+    /// </summary>
+    private bool IsQuiet(int pid, int tid, char state, bool slow) =>
+        IsStopped(state)
+        || IsExited(state)
+        || (state == 'D' && InVforkWait(pid, tid))
+        || (slow && state == 'S' && InFrozenCgroup(pid, tid));
+
+    /// <summary>
+    /// A task in a frozen cgroup v2 ("frozen 1" in cgroup.events) sleeps in the freezer on its way
+    /// back to user space ('S', in get_signal): it cannot run, so it cannot fork, and it never stops
+    /// for our SIGSTOP while frozen. Thawed, it meets the pending SIGSTOP before it runs a single
+    /// instruction and stops. SIGKILL kills it frozen. The task must still be in that cgroup after
+    /// the read of cgroup.events: one moved out of a frozen cgroup runs again.
+    /// </summary>
+    private bool InFrozenCgroup(int pid, int tid)
+    {
+        if (!_cgroup2Looked)
+        {
+            _cgroup2Looked = true;
+            _cgroup2Mount = CgroupContainer.FindMount(out _cgroup2Root);
+        }
+
+        if (_cgroup2Mount is null)
+        {
+            return false;
+        }
+
+        string file = $"/proc/{pid}/task/{tid}/cgroup";
+        string? path = ProcFs.ReadCgroupV2Path(file, ref _buffer);
+        string? directory = path is null ? null : ProcFs.CgroupDirectory(_cgroup2Mount, _cgroup2Root, path);
+        return directory is not null
+            && ProcFs.IsCgroupFrozen(directory, ref _buffer)
+            && ProcFs.ReadCgroupV2Path(file, ref _buffer) == path;
+    }
+
+    /// <summary>"pid 42 (state D, uninterruptible sleep, in nfs_wait_bit_killable, traced by pid 7)": what a member that did not stop was doing, for the error.</summary>
+    private string DescribeNotStopped(Member m)
+    {
+        string proc = "/proc/" + m.Pid.ToString(CultureInfo.InvariantCulture);
+        var text = new StringBuilder("pid ").Append(m.Pid);
+        if (ReadStat(m, out ProcFs.Stat stat) != 0)
+        {
+            return text.Append(" (gone)").ToString();
+        }
+
+        text.Append(" (state ").Append(stat.State).Append(", ").Append(StateName(stat.State));
+        int n = ProcFs.Read(proc + "/wchan", ref _buffer);
+        if (n > 0 && !_buffer.AsSpan(0, n).SequenceEqual("0"u8))
+        {
+            text.Append(", in ").Append(Encoding.ASCII.GetString(_buffer, 0, n).TrimEnd('\n'));
+        }
+
+        int tracer = ProcFs.ReadStatusNumber(proc + "/status", "TracerPid:"u8, ref _buffer);
+        if (tracer > 0)
+        {
+            text.Append(", traced by pid ").Append(tracer);
+        }
+
+        if (m.Threads > 1)
+        {
+            text.Append(", one of ").Append(m.Threads).Append(" threads");
+        }
+
+        return text.Append(')').ToString();
+    }
+
+    private static string StateName(char state) => state switch
+    {
+        'R' => "running",
+        'S' => "sleeping",
+        'D' => "uninterruptible sleep",
+        'T' => "stopped",
+        't' => "stopped by its tracer",
+        'Z' => "zombie",
+        'X' or 'x' => "dead",
+        'I' => "idle",
+        'P' => "parked",
+        'W' => "waking",
+        _ => "unknown state",
+    };
 
     /// <summary>
     /// A parent in vfork waits in uninterruptible sleep until its child execs or exits, and cannot
@@ -689,27 +944,6 @@ internal sealed class LinuxProcessTree : IDisposable
                 m.Pidfd.DangerousRelease();
             }
         }
-    }
-
-    /// <summary>SIGCONT to every member we stopped, after a failed or cancelled freeze. Returns the errors (ESRCH is not one).</summary>
-    private List<Exception> Thaw()
-    {
-        var errors = new List<Exception>();
-        foreach (Member m in _members)
-        {
-            if (!m.StoppedByUs || m.Gone)
-            {
-                continue;
-            }
-
-            int errno = Send(m, Signal.SIGCONT);
-            if (errno != 0 && errno != Errno.ESRCH)
-            {
-                errors.Add(OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(Signal.SIGCONT, m.Describe()) + " to continue it after the tree kill failed", m.Pid, Signal.SIGCONT));
-            }
-        }
-
-        return errors;
     }
 
     private bool ReadChildren(Member m, List<int> into)
@@ -819,6 +1053,14 @@ internal sealed class LinuxProcessTree : IDisposable
 
     private static bool IsExited(char state) => state is 'Z' or 'X' or 'x';
 
+    /// <summary>"pid 42 (state D, ...) did not stop", or "pids 42 (...), 43 (...) did not stop".</summary>
+    private static string NotStopped(List<Member> members) =>
+        (members.Count == 1 ? string.Empty : "pids: ") +
+        string.Join(", ", members.Take(20).Select(m => m.NotStopped ?? $"pid {m.Pid}")) +
+        (members.Count > 20 ? $" and {members.Count - 20} more" : string.Empty) + " did not stop";
+
+    private static string ItOrThey(List<Member> members) => members.Count == 1 ? "it" : "they";
+
     private static string Pids(List<Member> members) =>
         string.Join(", ", members.Take(20).Select(m => m.Pid.ToString(CultureInfo.InvariantCulture))) + (members.Count > 20 ? $" and {members.Count - 20} more" : string.Empty);
 
@@ -850,6 +1092,9 @@ internal sealed class LinuxProcessTree : IDisposable
 
         /// <summary>Reaped: the pidfd names no process any more, and the pid may belong to someone else.</summary>
         internal bool Gone { get; set; }
+
+        /// <summary>What the member was doing when it had still not stopped at <see cref="StopLimit"/>, for the error; null otherwise.</summary>
+        internal string? NotStopped { get; set; }
 
         internal string Describe() => $"pidfd {Pidfd.FileDescriptor.ToString(CultureInfo.InvariantCulture)} (pid {Pid.ToString(CultureInfo.InvariantCulture)})";
     }

@@ -157,6 +157,67 @@ internal static class ProcFs
         }
     }
 
+    /// <summary>
+    /// A number from a "Name:\tvalue" line of /proc/PID/status (or /proc/PID/task/TID/status), such as
+    /// "Tgid:" or "TracerPid:". Returns the value, or −errno: −ENOENT when the task is gone or the
+    /// file has no such line.
+    /// </summary>
+    internal static int ReadStatusNumber(string path, ReadOnlySpan<byte> name, ref byte[] buffer)
+    {
+        int n = Read(path, ref buffer);
+        if (n < 0)
+        {
+            return n;
+        }
+
+        return TryFindLine(buffer.AsSpan(0, n), name, out ReadOnlySpan<byte> value) && TryParseNumber(value.Trim((byte)'\t'), out int number)
+            ? number
+            : -Errno.ENOENT;
+    }
+
+    /// <summary>The thread group (process) that task <paramref name="tid"/> belongs to, from "Tgid:" in /proc/TID/status; −errno when it cannot be read.</summary>
+    internal static int ThreadGroupOf(int tid)
+    {
+        byte[] buffer = new byte[2048];
+        return ReadStatusNumber("/proc/" + tid.ToString(CultureInfo.InvariantCulture) + "/status", "Tgid:"u8, ref buffer);
+    }
+
+    /// <summary>
+    /// The cgroup v2 path of a task (the "0::" line of /proc/PID/task/TID/cgroup, such as
+    /// "/system.slice/x.service"), or null when it has none or is gone.
+    /// </summary>
+    internal static string? ReadCgroupV2Path(string path, ref byte[] buffer)
+    {
+        int n = Read(path, ref buffer);
+        return n > 0 && TryFindLine(buffer.AsSpan(0, n), "0::"u8, out ReadOnlySpan<byte> value)
+            ? System.Text.Encoding.UTF8.GetString(value)
+            : null;
+    }
+
+    /// <summary>
+    /// The directory of a cgroup v2 path (as /proc/PID/cgroup gives it) in the hierarchy mounted at
+    /// <paramref name="mount"/>, whose root is <paramref name="mountRoot"/>; null when the path is
+    /// outside what the mount shows.
+    /// </summary>
+    internal static string? CgroupDirectory(string mount, string mountRoot, string path)
+    {
+        string root = mountRoot.TrimEnd('/');
+        return path == root || path.StartsWith(root + "/", StringComparison.Ordinal)
+            ? mount.TrimEnd('/') + path[root.Length..]
+            : null;
+    }
+
+    /// <summary>
+    /// Whether the cgroup v2 directory <paramref name="directory"/> is frozen ("frozen 1" in its
+    /// cgroup.events): every task in it is stopped in the freezer and cannot run, let alone fork,
+    /// until the cgroup is thawed.
+    /// </summary>
+    internal static bool IsCgroupFrozen(string directory, ref byte[] buffer)
+    {
+        int n = Read(directory + "/cgroup.events", ref buffer);
+        return n > 0 && TryFindLine(buffer.AsSpan(0, n), "frozen "u8, out ReadOnlySpan<byte> value) && value.SequenceEqual("1"u8);
+    }
+
     /// <summary>Our own ancestors, us included, from /proc/PID/stat's ppid up to 0 (pid 1 is always among them).</summary>
     internal static HashSet<int> CallerAndAncestors()
     {
@@ -174,6 +235,39 @@ internal static class ProcFs
         }
 
         return result;
+    }
+
+    /// <summary>Finds the line that starts with <paramref name="prefix"/>; <paramref name="value"/> is the rest of it.</summary>
+    private static bool TryFindLine(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix, out ReadOnlySpan<byte> value)
+    {
+        while (!text.IsEmpty)
+        {
+            int end = text.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = end < 0 ? text : text[..end];
+            if (line.StartsWith(prefix))
+            {
+                value = line[prefix.Length..];
+                return true;
+            }
+
+            text = end < 0 ? default : text[(end + 1)..];
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static bool TryParseNumber(ReadOnlySpan<byte> digits, out int value)
+    {
+        value = 0;
+        ReadOnlySpan<byte> magnitude = digits.Length > 0 && digits[0] == (byte)'-' ? digits[1..] : digits;
+        if (magnitude.IsEmpty || magnitude.Length > 9 || magnitude.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+        {
+            return false;
+        }
+
+        value = (int)ParseLong(digits);
+        return true;
     }
 
     private static long ParseLong(ReadOnlySpan<byte> digits)
