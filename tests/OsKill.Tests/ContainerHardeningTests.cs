@@ -198,12 +198,17 @@ public class ContainerHardeningTests
         RequireCgroups();
         var container = new ProcessContainer();
         string path = container.CgroupPath;
-        string watchdogs = Watchdogs(path);
-        Assert.NotEqual(string.Empty, watchdogs);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        // setsid -f forks the watchdog and exits: the shell's command line shows once it has exec'd.
+        while (Watchdogs(path).Length == 0)
+        {
+            await Task.Delay(5, deadline.Token);
+        }
+
         container.Dispose();
 
         Assert.False(Directory.Exists(path));
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (Watchdogs(path).Length > 0)
         {
             await Task.Delay(20, deadline.Token);
