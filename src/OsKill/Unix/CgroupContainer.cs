@@ -517,15 +517,8 @@ internal sealed class CgroupContainer : IDisposable
                 continue;
             }
 
-            string own = line[3..];
-            string root = mountRoot.TrimEnd('/');
-            if (own != root && !own.StartsWith(root + "/", StringComparison.Ordinal))
-            {
-                return null;
-            }
-
-            string dir = mount.TrimEnd('/') + own[root.Length..];
-            return Directory.Exists(dir) ? dir : null;
+            string? dir = ProcFs.CgroupDirectory(mount, mountRoot, line[3..]);
+            return dir is not null && Directory.Exists(dir) ? dir : null;
         }
 
         return null;
