@@ -375,8 +375,8 @@ internal sealed class CommandLine
           oskill -l 137                            KILL: the signal behind exit status 137
 
         Exit status:
-          0   every target was signalled (-p: printed)
-          1   nothing was signalled: every target failed or was skipped (-r), the command line
+          0   every target was signalled (-p: printed), but those -r skipped
+          1   nothing was signalled (every target failed, or -r skipped it), the command line
               is wrong, or output could not be written
           64  some targets were signalled and some failed
 

@@ -7,7 +7,7 @@ using static OsKill.Tests.Infrastructure.ProcState;
 namespace OsKill.Cli.Tests;
 
 /// <summary>
-/// PID:INODE targets (util-linux 2.41): the process with that pid only while the inode of a pidfd
+/// PID:INODE targets (util-linux, 2025): the process with that pid only while the inode of a pidfd
 /// for it is INODE. On pidfs (Linux 6.9+) that inode names one process for the life of the
 /// system, so a pid that has been reused by then is never signalled. The test reads each inode
 /// itself, from /proc/self/fdinfo of a pidfd it opens.
