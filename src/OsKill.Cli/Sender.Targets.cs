@@ -228,8 +228,7 @@ internal sealed partial class Sender
                 ulong? caught = LinuxProcesses.Caught(pid);
                 if (caught is null)
                 {
-                    Count(Fail(request, target, "No such process", pid));
-                    return true;
+                    return Vanished(request, target, pid, name);
                 }
 
                 if ((caught.Value & (1UL << (request.Signal - 1))) == 0)
@@ -249,13 +248,7 @@ internal sealed partial class Sender
                 // Alive, without signal 0, which another user's process would refuse (EPERM).
                 if (!handle.IsAlive)
                 {
-                    if (name is not null)
-                    {
-                        return false;
-                    }
-
-                    Count(Fail(request, target, "No such process", pid));
-                    return true;
+                    return Vanished(request, target, pid, name);
                 }
 
                 Out(pid.ToString(CultureInfo.InvariantCulture));
@@ -297,6 +290,19 @@ internal sealed partial class Sender
                 handle.Dispose();
             }
         }
+    }
+
+    // A pinned process that has exited since it was opened: for a NAME, no longer one of its
+    // processes (false: not a match); for any other target, a failure.
+    private bool Vanished(Request request, string target, int pid, string? name)
+    {
+        if (name is not null)
+        {
+            return false;
+        }
+
+        Count(Fail(request, target, "No such process", pid));
+        return true;
     }
 
     // --timeout: StopAsync sends each signal through the handle and waits; the handle is ours to close.
