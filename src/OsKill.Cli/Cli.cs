@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 
 namespace OsKill.Cli;
 
@@ -62,6 +63,13 @@ internal static class Cli
                 stdout.Write(IsTerminal(terminal) ? SignalListing.Readable(everyNumber: true) : SignalListing.Table(Columns()));
                 return 0;
 
+            case Plan.ShowState state:
+                return ProcessState.Show(state.Pid, stdout, stderr);
+
+            case Plan.Version:
+                stdout.WriteLine(VersionLine());
+                return 0;
+
             case Plan.UsageError usage:
                 return UsageError(stderr, usage.Messages);
 
@@ -88,6 +96,22 @@ internal static class Cli
 
         stderr.WriteLine($"Try '{CommandLine.Name} --help' for more information.");
         return 1;
+    }
+
+    /// <summary>
+    /// util-linux's version line, "kill from util-linux 2.41 (with: sigqueue, pidfd)": oskill's
+    /// name, the package and its version (without the build's commit), and what this OS lets it do.
+    /// </summary>
+    internal static string VersionLine()
+    {
+        string version = typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(Cli).Assembly.GetName().Version?.ToString(3)
+            ?? "unknown";
+        int plus = version.IndexOf('+', StringComparison.Ordinal);
+        string features = OperatingSystem.IsLinux() ? " (with: sigqueue, pidfd, pidfdino, procfs)"
+            : OperatingSystem.IsWindows() ? " (with: console events, process handles)"
+            : string.Empty;
+        return $"{CommandLine.Name} from OsKill {(plus < 0 ? version : version[..plus])}{features}";
     }
 
     private static bool IsTerminal(bool? terminal) => terminal ?? !Console.IsOutputRedirected;

@@ -19,10 +19,16 @@ internal abstract record Plan
     /// <summary><c>-L</c>.</summary>
     internal sealed record Table : Plan;
 
+    /// <summary><c>-d PID</c>: the signal masks of a process.</summary>
+    internal sealed record ShowState(int Pid) : Plan;
+
+    /// <summary><c>-V</c>, <c>--version</c>.</summary>
+    internal sealed record Version : Plan;
+
     /// <summary>A usage error: one short message per problem.</summary>
     internal sealed record UsageError(IReadOnlyList<string> Messages) : Plan;
 
-    /// <summary>Help, version or a completion request: System.CommandLine answers it.</summary>
+    /// <summary>Help or a completion request: System.CommandLine answers it.</summary>
     internal sealed record Invoke(ParseResult Result) : Plan;
 }
 
@@ -77,9 +83,35 @@ internal sealed class CommandLine
         Description = "Print each pid signalled and what happened.",
     };
 
-    private readonly Argument<string[]> _targets = new("PID|-PGID")
+    private readonly Option<bool> _pid = new("--pid", "-p")
     {
-        Description = "Process ids. A negative number is a process group; put it after '--' or after the signal (oskill -- -1234, oskill -9 -1234). 0 is oskill's own process group, -1 every process you may signal.",
+        Description = "Print the pid of each target (of every process a NAME matches) and send nothing.",
+    };
+
+    private readonly Option<bool> _all = new("--all", "-a")
+    {
+        Description = "Let a NAME match the processes of every user, not only those of your own uid.",
+    };
+
+    private readonly Option<bool> _requireHandler = new("--require-handler", "-r")
+    {
+        Description = "Signal a process only if it has a handler for the signal (SigCgt in /proc/PID/status); skip the others (-v says so). Linux only.",
+    };
+
+    private readonly Option<string?> _showState = new("--show-process-state", "-d")
+    {
+        HelpName = "PID",
+        Description = "Print the signals that the process has pending, blocked, ignored and caught, decoded from /proc/PID/status. Linux only.",
+    };
+
+    private readonly Option<bool> _version = new("--version", "-V")
+    {
+        Description = "Print the version and what this build can do.",
+    };
+
+    private readonly Argument<string[]> _targets = new("PID|-PGID|PID:INODE|NAME")
+    {
+        Description = "What to signal. A number is a process id; a negative number is a process group (put it after '--' or after the signal: oskill -- -1234, oskill -9 -1234); 0 is oskill's own process group, -1 every process you may signal. PID:INODE is that process only while its pidfd's inode is INODE, so never a process that reused the pid (Linux 6.9+). Anything else is a command name: every process of yours whose name (/proc/PID/comm) is NAME, oskill itself excepted (Linux).",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
@@ -92,10 +124,19 @@ internal sealed class CommandLine
             _queue,
             _timeout,
             _verbose,
+            _pid,
+            _all,
+            _requireHandler,
             _list,
             _table,
+            _showState,
             _targets,
         };
+
+        // util-linux's -V, --version: oskill's own line instead of System.CommandLine's option,
+        // which answers --version only, and only when it stands alone.
+        Root.Options.Remove(Root.Options.OfType<VersionOption>().Single());
+        Root.Options.Add(_version);
 
         _signal.Validators.Add(ValidateSignals);
         _timeout.Validators.Add(ValidateTimeouts);
@@ -138,32 +179,50 @@ internal sealed class CommandLine
 
         if (result.Action != Root.Action)
         {
-            return new Plan.Invoke(result); // --version, [suggest]
+            return new Plan.Invoke(result); // [suggest]
+        }
+
+        if (result.GetValue(_version))
+        {
+            return new Plan.Version();
         }
 
         string[] targets = result.GetValue(_targets) ?? [];
         bool list = result.GetResult(_list) is not null;
         bool table = result.GetValue(_table);
-        if (list && table)
+        bool state = result.GetResult(_showState) is not null;
+        if ((list ? 1 : 0) + (table ? 1 : 0) + (state ? 1 : 0) > 1)
         {
-            return new Plan.UsageError(["-l and -L cannot be combined"]);
+            return new Plan.UsageError([state ? "-d cannot be combined with -l or -L" : "-l and -L cannot be combined"]);
         }
 
-        if (list || table)
+        if (list || table || state)
         {
-            return targets.Length > 0
-                ? new Plan.UsageError(["too many arguments"])
-                : list ? new Plan.List(result.GetValue(_list)) : new Plan.Table();
+            return targets.Length > 0 ? new Plan.UsageError(["too many arguments"])
+                : list ? new Plan.List(result.GetValue(_list))
+                : table ? new Plan.Table()
+                : ShowState(result.GetValue(_showState));
         }
 
         if (targets.Length == 0)
         {
-            return new Plan.UsageError(["not enough arguments: give at least one PID"]);
+            return new Plan.UsageError(["not enough arguments: give at least one PID or NAME"]);
         }
 
         string[] signals = result.GetValue(_signal) ?? [];
         string[] queue = result.GetValue(_queue) ?? [];
         string[] timeouts = result.GetValue(_timeout) ?? [];
+        bool printPids = result.GetValue(_pid);
+        if (printPids && (signals.Length > 0 || queue.Length > 0 || timeouts.Length > 0))
+        {
+            string other = signals.Length > 0 ? "--signal" : queue.Length > 0 ? "--queue" : "--timeout";
+            return new Plan.UsageError([$"--pid and {other} are mutually exclusive"]);
+        }
+        if (queue.Length > 0 && targets.Any(t => !Sender.TryParseTarget(t, out _) && Sender.Classify(t, out _, out _) == Sender.TargetKind.PidInode))
+        {
+            return new Plan.UsageError(["--queue cannot be used with PID:INODE targets: sigqueue takes a pid, which another process may have by then"]);
+        }
+
         var followUps = new List<FollowUp>();
         for (int i = 0; i + 1 < timeouts.Length; i += 2)
         {
@@ -176,6 +235,9 @@ internal sealed class CommandLine
             QueueValue = queue.Length > 0 ? int.Parse(queue[^1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : null,
             FollowUps = followUps,
             Verbose = result.GetValue(_verbose),
+            PrintPids = printPids,
+            RequireHandler = result.GetValue(_requireHandler),
+            AllUsers = result.GetValue(_all),
             Targets = targets,
         };
 
@@ -183,6 +245,12 @@ internal sealed class CommandLine
             ? new Plan.UsageError([problem])
             : new Plan.Send(request);
     }
+
+    // -d PID: a process id as util-linux's strtopid_or_err takes it, from 1 up.
+    private static Plan ShowState(string? text) =>
+        text is not null && Sender.TryParseTarget(text, out int pid) && pid > 0
+            ? new Plan.ShowState(pid)
+            : new Plan.UsageError([$"invalid PID argument: '{text}'"]);
 
     private static void ValidateSignals(OptionResult result)
     {
@@ -286,30 +354,38 @@ internal sealed class CommandLine
 
     internal const string Notes = """
         Forms:
-          oskill [-s SIG | -SIG | -NUM] [-q VALUE] [--timeout MS SIG]... [-v] [--] PID|-PGID...
+          oskill [-s SIG | -SIG | -NUM | -p] [-q VALUE] [--timeout MS SIG]... [-a] [-r] [-v] [--] PID|-PGID|PID:INODE|NAME...
           oskill -l [NUM|EXITSTATUS|0xMASK]
           oskill -L
+          oskill -d PID
+          oskill -V
 
-        Options end at the first PID: oskill 1234 -9 is pid 1234 and process group 9.
+        Options end at the first target: oskill 1234 -9 is pid 1234 and process group 9.
 
         Examples:
           oskill 1234                              send TERM to 1234
           oskill -9 1234 / oskill -s KILL 1234     send KILL
           oskill -0 1234                           does 1234 exist, and may I signal it?
           oskill -- -1234                          send TERM to process group 1234
+          oskill nginx                             send TERM to every process of yours named nginx
+          oskill -p nginx                          print their pids, send nothing
+          oskill -r -HUP 1234                      send HUP only if 1234 has a handler for it
+          oskill 1234:5678                         only if 5678 is the inode of 1234's pidfd
           oskill --timeout 2000 KILL 1234          TERM, then KILL if it still runs after 2 s
           oskill -l 137                            KILL: the signal behind exit status 137
 
         Exit status:
-          0   every target was signalled
-          1   every target failed, the command line is wrong, or output could not be written
+          0   every target was signalled (-p: printed), but those -r skipped
+          1   nothing was signalled (every target failed, or -r skipped it), the command line
+              is wrong, or output could not be written
           64  some targets were signalled and some failed
 
         Windows:
           -s INT sends Ctrl+C and -s BREAK sends Ctrl+Break to the console the process is attached
           to (every process on that console receives it). -0 checks that the process exists. Any
           other signal ends the process with the signal number as its exit code (TerminateProcess).
-          -l lists the Windows set. Process groups, --queue and signal 1 are not available.
+          -l lists the Windows set. Process groups, --queue, signal 1, NAME and PID:INODE
+          targets, -r and -d are not available.
 
         """;
 }

@@ -9,12 +9,16 @@ namespace OsKill.Cli;
 /// and ends the options, as POSIX and util-linux say.</description></item>
 /// <item><description>Options end at the first target: <c>oskill 1234 -9</c> is pid 1234 and group 9,
 /// never signal 9. A <c>--</c> is put in front of the targets so that negative numbers stay targets.</description></item>
-/// <item><description><c>-l</c> takes the next argument whatever it looks like (<c>oskill -l 130</c>).</description></item>
+/// <item><description><c>-l</c> and <c>-d</c> take the next argument whatever it looks like
+/// (<c>oskill -l 130</c>, <c>oskill -d 1234</c>); what follows it is left as targets, to be refused.</description></item>
 /// </list>
 /// </summary>
 internal static class LegacyArguments
 {
-    /// <summary>How many values each option takes: 0, 1, 2, or -1 for <c>-l</c>'s optional one.</summary>
+    /// <summary>
+    /// How many values each option takes: 0, 1, 2, or -1 for <c>-l</c> and <c>-d</c>, which take
+    /// the next argument whatever it is (optional for <c>-l</c>) and end the options.
+    /// </summary>
     internal static readonly Dictionary<string, int> Options = new(StringComparer.Ordinal)
     {
         ["-s"] = 1,
@@ -24,8 +28,16 @@ internal static class LegacyArguments
         ["--timeout"] = 2,
         ["-l"] = -1,
         ["--list"] = -1,
+        ["-d"] = -1,
+        ["--show-process-state"] = -1,
         ["-L"] = 0,
         ["--table"] = 0,
+        ["-p"] = 0,
+        ["--pid"] = 0,
+        ["-a"] = 0,
+        ["--all"] = 0,
+        ["-r"] = 0,
+        ["--require-handler"] = 0,
         ["-v"] = 0,
         ["--verbose"] = 0,
         ["-h"] = 0,
@@ -33,6 +45,7 @@ internal static class LegacyArguments
         ["-?"] = 0,
         ["/?"] = 0,
         ["--help"] = 0,
+        ["-V"] = 0,
         ["--version"] = 0,
     };
 
@@ -42,8 +55,9 @@ internal static class LegacyArguments
     /// </summary>
     internal static bool IsOption(string arg) => arg switch
     {
-        "-s" or "--signal" or "-q" or "--queue" or "--timeout" or "-l" or "--list" or "-L" or "--table"
-            or "-v" or "--verbose" or "-h" or "/h" or "-?" or "/?" or "--help" or "--version" => true,
+        "-s" or "--signal" or "-q" or "--queue" or "--timeout" or "-l" or "--list" or "-d" or "--show-process-state"
+            or "-L" or "--table" or "-p" or "--pid" or "-a" or "--all" or "-r" or "--require-handler"
+            or "-v" or "--verbose" or "-h" or "/h" or "-?" or "/?" or "--help" or "-V" or "--version" => true,
         _ => false,
     };
 
@@ -82,17 +96,18 @@ internal static class LegacyArguments
 
                 if (arity == -1)
                 {
+                    bool list = name is "-l" or "--list";
                     if (attached && arg.Length == name.Length + 1)
                     {
-                        error = "unknown signal: (empty)";
+                        error = list ? "unknown signal: (empty)" : "invalid PID argument: ''";
                         return null;
                     }
 
-                    // -l takes the next argument, whatever it is, as util-linux does: "-l -5" asks
-                    // for signal "-5". More arguments after it are left as targets, to be refused.
+                    // -l and -d take the next argument, whatever it is, as util-linux does: "-l -5"
+                    // asks for signal "-5". More arguments after it are left as targets, to be refused.
                     if (!attached && i < args.Count)
                     {
-                        output[^1] = "--list=" + args[i++];
+                        output[^1] = (list ? "--list=" : "--show-process-state=") + args[i++];
                     }
 
                     AddRestAsTargets(output, args, i);

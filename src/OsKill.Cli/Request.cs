@@ -16,10 +16,19 @@ internal sealed class Request
 
     public bool Verbose { get; init; }
 
+    /// <summary><c>-p</c>: print the pid of each target, send nothing.</summary>
+    public bool PrintPids { get; init; }
+
+    /// <summary><c>-r</c>: signal only processes that have a handler for the signal.</summary>
+    public bool RequireHandler { get; init; }
+
+    /// <summary><c>-a</c>: a name matches processes of every user, not only the caller's.</summary>
+    public bool AllUsers { get; init; }
+
     public required IReadOnlyList<string> Targets { get; init; }
 
     /// <summary>A canonical text of every field, for comparing two parses in tests (not ToString, which NativeAOT keeps in every image).</summary>
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
-        $"signal={Signal} queue={QueueValue?.ToString(CultureInfo.InvariantCulture) ?? "-"} timeouts=[{string.Join(",", FollowUps.Select(f => $"{f.Milliseconds}:{f.Signal}"))}] verbose={Verbose} targets=[{string.Join(",", Targets)}]");
+        $"signal={Signal} queue={QueueValue?.ToString(CultureInfo.InvariantCulture) ?? "-"} timeouts=[{string.Join(",", FollowUps.Select(f => $"{f.Milliseconds}:{f.Signal}"))}] verbose={Verbose} pids={PrintPids} handler={RequireHandler} all={AllUsers} targets=[{string.Join(",", Targets)}]");
 }

@@ -53,6 +53,11 @@ internal static class Rules
             return "--queue and --timeout cannot be combined: the follow-ups go through a process handle, which has no sigqueue";
         }
 
+        if (request.RequireHandler && !OperatingSystem.IsLinux())
+        {
+            return "--require-handler reads the handlers in /proc/PID/status, which only Linux has";
+        }
+
         if (request.FollowUps.Count > 0 && !OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
         {
             return "--timeout needs process handles: Linux 5.3+ (pidfd) or Windows";

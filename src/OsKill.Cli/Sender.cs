@@ -3,38 +3,36 @@ using System.Globalization;
 
 namespace OsKill.Cli;
 
-/// <summary>Sends a <see cref="Request"/>'s signal to each target and tells what happened.</summary>
-internal sealed class Sender(TextWriter stdout, TextWriter stderr)
+/// <summary>
+/// Sends a <see cref="Request"/>'s signal to each target and tells what happened. This part is
+/// shared with the front, which only ever passes plain decimal pids; the full binary's NAME,
+/// PID:INODE, <c>-p</c>, <c>-r</c> and <c>--timeout</c> are in Sender.Targets.cs.
+/// </summary>
+internal sealed partial class Sender(TextWriter stdout, TextWriter stderr)
 {
     private readonly Lock _gate = new();
+    private int _signalled;
+    private int _failed;
 
-    /// <summary>Signals every target; returns util-linux's status: 0 all succeeded, 1 all failed, 64 some failed.</summary>
+    /// <summary>
+    /// Signals every target; returns util-linux's status, counted by process: 0 when some were
+    /// signalled and none failed, 1 when none was signalled (all failed, or -r skipped them all),
+    /// 64 when some were signalled and some failed.
+    /// </summary>
     internal int Run(Request request)
     {
-        int failures = 0;
-        if (request.FollowUps.Count > 0)
-        {
 #if OSKILL_FRONT
-            // The fast front binary only takes the plain shapes; escalation lives in the full one.
-            throw new InvalidOperationException("--timeout reached the front binary");
-#else
-            // Each target's chain runs on its own: ten processes with a 5 s grace take 5 s, not 50.
-            bool[] results = Task.WhenAll(request.Targets.Select(t => StopAsync(request, t))).GetAwaiter().GetResult();
-            failures = results.Count(ok => !ok);
-#endif
-        }
-        else
+        foreach (string target in request.Targets)
         {
-            foreach (string target in request.Targets)
-            {
-                if (!Send(request, target))
-                {
-                    failures++;
-                }
-            }
+            Count(SendToTarget(request, target));
         }
-
-        return failures == 0 ? 0 : failures == request.Targets.Count ? 1 : 64;
+#else
+        RunAll(request);
+#endif
+        lock (_gate)
+        {
+            return _signalled > 0 && _failed == 0 ? 0 : _signalled == 0 ? 1 : 64;
+        }
     }
 
     /// <summary>
@@ -50,7 +48,23 @@ internal sealed class Sender(TextWriter stdout, TextWriter stderr)
             && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out pid);
     }
 
-    private bool Send(Request request, string target)
+    private void Count(bool signalled)
+    {
+        lock (_gate)
+        {
+            if (signalled)
+            {
+                _signalled++;
+            }
+            else
+            {
+                _failed++;
+            }
+        }
+    }
+
+    // A plain number: kill(2) (or sigqueue, or the Windows mapping) by pid.
+    private bool SendToTarget(Request request, string target)
     {
         if (!TryParseTarget(target, out int pid))
         {
@@ -81,12 +95,17 @@ internal sealed class Sender(TextWriter stdout, TextWriter stderr)
             return Fail(request, target, Reason(e));
         }
 
+        Sent(request, pid);
+        return true;
+    }
+
+    // -v: "sending signal 15 (TERM) to pid 1234: ok".
+    private void Sent(Request request, int pid)
+    {
         if (request.Verbose)
         {
             Out($"{Sending(request.Signal, request.QueueValue, pid)}: ok");
         }
-
-        return true;
     }
 
     // Windows: INT is Ctrl+C, BREAK is Ctrl+Break, 0 checks, anything else ends the process.
@@ -131,94 +150,30 @@ internal sealed class Sender(TextWriter stdout, TextWriter stderr)
         }
     }
 
-#if !OSKILL_FRONT
-    // --timeout: open a handle, then let StopAsync send each signal through it and wait.
-    private async Task<bool> StopAsync(Request request, string target)
+    /// <summary>
+    /// Reports a target that failed: "oskill: (TARGET): REASON" on stderr, and with -v the line
+    /// "sending signal ... to pid N: REASON" (or "cannot signal 'TARGET': REASON" where there is
+    /// no pid) on stdout. <paramref name="pid"/> is the process a NAME or PID:INODE stood for.
+    /// </summary>
+    private bool Fail(Request request, string target, string reason, int? pid = null)
     {
-        if (!TryParseTarget(target, out int pid))
+        if (request.Verbose && !request.PrintPids)
         {
-            return Fail(request, target, "not a process id");
-        }
-
-        if (pid <= 0)
-        {
-            return Fail(request, target, "--timeout needs a process id, not a process group");
-        }
-
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
-        {
-            return Fail(request, target, "--timeout needs process handles, which this OS does not have");
-        }
-
-        var steps = new List<StopStep>();
-        for (int i = 0; i <= request.FollowUps.Count; i++)
-        {
-            int sig = i == 0 ? request.Signal : request.FollowUps[i - 1].Signal;
-            int wait = i < request.FollowUps.Count ? request.FollowUps[i].Milliseconds : 0;
-            steps.Add(new StopStep(StepSignal(sig), TimeSpan.FromMilliseconds(wait)));
-        }
-
-        StopResult result;
-        try
-        {
-            using ProcessHandle handle = ProcessHandle.Open(pid);
-            result = await handle.StopAsync(new StopOptions(steps)).ConfigureAwait(false);
-        }
-        catch (OsException e)
-        {
-            return Fail(request, target, Reason(e));
-        }
-
-        if (request.Verbose)
-        {
-            Out(DescribeStop(request, pid, result));
-        }
-
-        return true;
-    }
-
-    private static int StepSignal(int sig) =>
-        OperatingSystem.IsWindows() ? WindowsMapping.StopStepSignal(sig) ?? sig : sig;
-
-    // What StopAsync did, as util-linux's verbose lines: the signals sent, then the exit if seen.
-    private static string DescribeStop(Request request, int pid, StopResult result)
-    {
-        if (result.AlreadyExited)
-        {
-            return $"pid {pid} had already exited: nothing sent";
-        }
-
-        int sent = result.Exited && result.StepIndex is int last ? last + 1 : request.FollowUps.Count + 1;
-        var lines = new List<string> { $"{Sending(request.Signal, null, pid)}: ok" };
-        for (int i = 1; i < sent; i++)
-        {
-            FollowUp f = request.FollowUps[i - 1];
-            lines.Add($"timeout after {f.Milliseconds} ms, {Sending(f.Signal, null, pid)}: ok");
-        }
-
-        if (result.Exited)
-        {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"pid {pid} exited after {(long)result.Elapsed.TotalMilliseconds} ms"));
-        }
-
-        return string.Join(Environment.NewLine, lines);
-    }
-#endif
-
-    private bool Fail(Request request, string target, string reason)
-    {
-        if (request.Verbose)
-        {
-            string what = TryParseTarget(target, out int pid) ? Sending(request.Signal, request.QueueValue, pid) : $"cannot signal '{target}'";
+            int? shown = pid ?? (TryParseTarget(target, out int parsed) ? parsed : null);
+            string what = shown is int n ? Sending(request.Signal, request.QueueValue, n) : $"cannot signal '{target}'";
             Out($"{what}: {reason}");
         }
 
+        Error($"({target}): {reason}");
+        return false;
+    }
+
+    private void Error(string message)
+    {
         lock (_gate)
         {
-            stderr.WriteLine($"{Rules.Name}: ({target}): {reason}");
+            stderr.WriteLine($"{Rules.Name}: {message}");
         }
-
-        return false;
     }
 
     private void Out(string line)

@@ -91,16 +91,7 @@ internal static class SignalListing
                 return null;
             }
 
-            var text = new StringBuilder();
-            for (int bit = 0; bit < 64; bit++)
-            {
-                if ((mask & (1UL << bit)) != 0)
-                {
-                    text.Append(NameOrNumber(bit + 1)).Append('\n');
-                }
-            }
-
-            return text.ToString();
+            return MaskNames(mask, '\n');
         }
 
         if (!TryParseListArgument(arg, out int sig))
@@ -110,6 +101,25 @@ internal static class SignalListing
         }
 
         return NameOrNumber(sig) + "\n";
+    }
+
+    /// <summary>
+    /// The signals of a mask in which bit N-1 stands for signal N, in util-linux's words, each
+    /// followed by <paramref name="separator"/>: one to a line for <c>-l 0xMASK</c>, a space
+    /// between them (and after the last) for <c>-d</c>.
+    /// </summary>
+    internal static string MaskNames(ulong mask, char separator)
+    {
+        var text = new StringBuilder();
+        for (int bit = 0; bit < 64; bit++)
+        {
+            if ((mask & (1UL << bit)) != 0)
+            {
+                text.Append(NameOrNumber(bit + 1)).Append(separator);
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>A terminal's <c>-l</c> or <c>-L</c>: one signal to a line, with its description.</summary>

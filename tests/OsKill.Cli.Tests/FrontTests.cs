@@ -24,7 +24,7 @@ public class FrontTests
         Expect.Clean(r);
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("Usage:", r.Stdout, StringComparison.Ordinal);
-        Assert.Contains("oskill [-s SIG | -SIG | -NUM]", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("oskill [-s SIG | -SIG | -NUM | -p]", r.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

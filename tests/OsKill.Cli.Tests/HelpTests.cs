@@ -19,8 +19,10 @@ public class HelpTests
         foreach (string expected in new[]
         {
             "Usage:", "oskill [", "-s, --signal <SIG>", "-q, --queue <VALUE>", "--timeout <MS SIG>",
-            "-v, --verbose", "-l, --list <NUM|EXITSTATUS|0xMASK>", "-L, --table", "--version",
-            "oskill [-s SIG | -SIG | -NUM] [-q VALUE] [--timeout MS SIG]... [-v] [--] PID|-PGID...",
+            "-v, --verbose", "-l, --list <NUM|EXITSTATUS|0xMASK>", "-L, --table", "-V, --version",
+            "-p, --pid", "-a, --all", "-r, --require-handler", "-d, --show-process-state <PID>",
+            "oskill [-s SIG | -SIG | -NUM | -p] [-q VALUE] [--timeout MS SIG]... [-a] [-r] [-v] [--] PID|-PGID|PID:INODE|NAME...",
+            "oskill -d PID",
             "Exit status:", "64  some targets", "Windows:", "-s INT sends Ctrl+C", "-s BREAK sends Ctrl+Break",
             "exit code",
         })
@@ -31,12 +33,20 @@ public class HelpTests
         Assert.DoesNotContain("OsKill.Cli", r.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Version_prints_the_version()
+    [Theory]
+    [InlineData("--version")]
+    [InlineData("-V")]
+    [InlineData("-V", "1234")]
+    [InlineData("-s", "KILL", "-V")]
+    public async Task Version_prints_util_linux_s_version_line(params string[] args)
     {
-        CliResult r = await OsKillRun.RunAsync("--version");
+        // util-linux: "kill from util-linux 2.41 (with: sigqueue, pidfd)". -V wins over the rest,
+        // as there: nothing is sent.
+        CliResult r = await OsKillRun.RunAsync(args);
+        Expect.Clean(r);
         Assert.Equal(0, r.ExitCode);
-        Assert.Matches(@"^\d+\.\d+\.\d+", r.Stdout);
+        Assert.Equal(string.Empty, r.Stderr);
+        Assert.Matches(@"^oskill from OsKill \d+\.\d+\.\d+(-[0-9A-Za-z.]+)? \(with: sigqueue, pidfd, pidfdino, procfs\)\n$", r.Stdout);
     }
 
     [Fact]

@@ -53,6 +53,21 @@ public class ParserTests
     [InlineData("-q", "1", "1")]
     [InlineData("1", "")]
     [InlineData("١")]
+    [InlineData("-p", "1")]
+    [InlineData("--pid", "1")]
+    [InlineData("-a", "nginx")]
+    [InlineData("-r", "1")]
+    [InlineData("-r", "-9", "1")]
+    [InlineData("-9", "-r", "1")]
+    [InlineData("-s", "9", "-r", "1")]
+    [InlineData("-d", "1")]
+    [InlineData("-V")]
+    [InlineData("-9", "-V")]
+    [InlineData("nginx")]
+    [InlineData("-9", "nginx")]
+    [InlineData("1", "nginx")]
+    [InlineData("1:2")]
+    [InlineData("-s", "KILL", "1:2")]
     public void Anything_else_goes_to_the_full_parser(params string[] args)
     {
         Assert.Null(FastPath.TryParse(args));
@@ -73,10 +88,17 @@ public class ParserTests
     [InlineData("15 [1] timeouts=100:9,200:2", "--timeout", "100", "KILL", "--timeout", "200", "INT", "1")]
     [InlineData("15 [1] timeouts=100:9", "--timeout=100", "KILL", "1")]
     [InlineData("15 [-,@x]", "-", "@x")]
+    [InlineData("15 [nginx,1:2] pids", "-p", "nginx", "1:2")]
+    [InlineData("9 [nginx] handler all", "-r", "-a", "-9", "nginx")]
+    [InlineData("9 [nginx,-r,-a] handler", "--require-handler", "-s", "KILL", "nginx", "-r", "-a")]
+    [InlineData("15 [1] pids all verbose", "--pid", "-v", "--all", "1")]
     public void Legacy_forms_and_groups_read_as_util_linux_reads_them(string expected, params string[] args)
     {
         Request request = Assert.IsType<Plan.Send>(Cli.ParseArguments(args)).Request;
         string text = $"{request.Signal} [{string.Join(",", request.Targets)}]"
+            + (request.PrintPids ? " pids" : "")
+            + (request.RequireHandler ? " handler" : "")
+            + (request.AllUsers ? " all" : "")
             + (request.Verbose ? " verbose" : "")
             + (request.QueueValue is int q ? $" queue={q}" : "")
             + (request.FollowUps.Count > 0 ? $" timeouts={string.Join(",", request.FollowUps.Select(f => $"{f.Milliseconds}:{f.Signal}"))}" : "");

@@ -15,11 +15,12 @@ namespace OsKill.Cli.Tests;
 /// Safety: these command lines really signal. The only numbers they may name as targets are the
 /// pids of the sleeps this test started (kept as zombies once they die, so their pids cannot be
 /// reused while the test runs) and numbers above PID_MAX_LIMIT (no process or group can have them),
-/// with their negatives. Never 0, -1, 1, or a negative number that could be a real group. Three
-/// guards: the generator draws numbers only from those sets and puts bare signal numbers only
-/// where they are option values; every line is parsed first with oskill's own parser and must name
-/// no other target (the same parse that the run then does); and in-process, an audit hook vetoes
-/// any kill or sigqueue to a pid outside the set.
+/// with their negatives. Never 0, -1, 1, or a negative number that could be a real group. A
+/// PID:INODE names one of those pids; a NAME must be one that no process has. Three guards: the
+/// generator draws numbers only from those sets and puts bare signal numbers only where they are
+/// option values; every line is parsed first with oskill's own parser and must name no other
+/// target (the same parse that the run then does), and no name that some process has; and
+/// in-process, an audit hook vetoes any kill or sigqueue to a pid (or pidfd) outside the set.
 /// </remarks>
 public class RandomArgumentTests : IDisposable
 {
@@ -53,8 +54,12 @@ public class RandomArgumentTests : IDisposable
 
     private static readonly string[] s_queueValues = ["1", "-5", "x", "2147483648", "0", "-2147483648", ""];
     private static readonly string[] s_millis = ["0", "5", "20", "-1", "x", "1.5", ""];
-    private static readonly string[] s_junkTargets = ["abc", "", "1x", "+5", " 5", "0x10", "--", "-", "@file", "٣", "-abc"];
-    private static readonly string[] s_plainOptions = ["-v", "--verbose", "-L", "--table", "--bogus", "-x", "-vL", "--version", "-h"];
+    private static readonly string[] s_junkTargets = ["abc", "", "1x", "+5", " 5", "0x10", "--", "-", "@file", "٣", "-abc", "1:", ":5", "x:1", "0:1"];
+    private static readonly string[] s_plainOptions =
+    [
+        "-v", "--verbose", "-L", "--table", "--bogus", "-x", "-vL", "--version", "-h", "-V", "-p", "--pid", "-a", "--all",
+        "-r", "--require-handler",
+    ];
 
     private readonly Child _holder;
     private readonly int[] _sleepers;
@@ -154,7 +159,21 @@ public class RandomArgumentTests : IDisposable
 
         foreach (string target in send.Request.Targets)
         {
-            if (Sender.TryParseTarget(target, out int pid) && !_allowed.Contains(pid))
+            if (Sender.TryParseTarget(target, out int pid))
+            {
+                if (!_allowed.Contains(pid))
+                {
+                    return false;
+                }
+            }
+            else if (Sender.Classify(target, out pid, out _) == Sender.TargetKind.PidInode)
+            {
+                if (!_allowed.Contains(pid))
+                {
+                    return false;
+                }
+            }
+            else if (SomeProcessIsNamed(target))
             {
                 return false;
             }
@@ -162,6 +181,12 @@ public class RandomArgumentTests : IDisposable
 
         return true;
     }
+
+    // Any process of any user, this test's own included: the name must match nothing.
+    private static bool SomeProcessIsNamed(string name) =>
+        Directory.EnumerateDirectories("/proc")
+            .Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Any(d => Command(int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture)) == name);
 
     private string[] NextLine(Random random)
     {
@@ -218,7 +243,17 @@ public class RandomArgumentTests : IDisposable
                     args.Add(Pick(random, s_plainOptions));
                     break;
                 case 8:
-                    args.Add("--list=" + Pick(random, s_listValues));
+                    if (random.Next(2) == 0)
+                    {
+                        args.Add("--list=" + Pick(random, s_listValues));
+                    }
+                    else
+                    {
+                        // -d reads /proc and signals nothing: any pid will do.
+                        args.Add(Pick(random, ["-d", "--show-process-state"]));
+                        args.Add(Pick(random, ["1", "x", "0", "-5", Text(NoSuchProcess()), Text(Environment.ProcessId)]));
+                    }
+
                     break;
                 default:
                     args.Add(Pick(random, s_legacyNames));
@@ -234,11 +269,13 @@ public class RandomArgumentTests : IDisposable
         int targets = random.Next(0, 4);
         for (int t = 0; t < targets; t++)
         {
-            args.Add(random.Next(5) switch
+            args.Add(random.Next(7) switch
             {
                 0 or 1 => Text(Pick(random, _sleepers)),
                 2 => Text(NoSuchProcess(random.Next(5))),
                 3 => Text(-NoSuchProcess(random.Next(5))),
+                4 => $"{Pick(random, _sleepers)}:{random.Next(1, 3)}",
+                5 => NoSuchName,
                 _ => Pick(random, s_junkTargets),
             });
         }
@@ -268,10 +305,20 @@ public class RandomArgumentTests : IDisposable
 
             Audit.AddHook((name, args) =>
             {
-                if (s_allowed.Value is HashSet<int> allowed && name is "os.kill" or "os.killpg" or "oskill.sigqueue"
-                    && args.Length > 0 && args[0] is int pid && !allowed.Contains(pid))
+                if (s_allowed.Value is HashSet<int> allowed && name is "os.kill" or "os.killpg" or "oskill.sigqueue" && args.Length > 0)
                 {
-                    throw new InvalidOperationException($"the random test tried to signal {pid}, which it did not start");
+                    // A pid, or a pidfd (NAME, PID:INODE and -r targets are signalled through one).
+                    int? pid = args[0] switch
+                    {
+                        int number => number,
+                        SafePidfdHandle pidfd => pidfd.Pid,
+                        ProcessHandle handle => handle.Pid,
+                        _ => null,
+                    };
+                    if (pid is not int known || !allowed.Contains(known))
+                    {
+                        throw new InvalidOperationException($"the random test tried to signal {args[0]}, which it did not start");
+                    }
                 }
             });
             s_hooked = true;

@@ -70,12 +70,12 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
     [Fact]
     public async Task Exit_status_is_1_when_every_target_failed()
     {
-        CliResult r = await OsKillRun.RunAsync(Text(NoSuchProcess(1)), "abc", Text(NoSuchProcess(2)));
+        CliResult r = await OsKillRun.RunAsync(Text(NoSuchProcess(1)), NoSuchName, Text(NoSuchProcess(2)));
         Expect.Clean(r);
         Assert.Equal(1, r.ExitCode);
         Assert.Equal(string.Empty, r.Stdout);
         Assert.Equal(
-            $"oskill: ({NoSuchProcess(1)}): No such process\noskill: (abc): not a process id\noskill: ({NoSuchProcess(2)}): No such process\n",
+            $"oskill: ({NoSuchProcess(1)}): No such process\noskill: cannot find process \"{NoSuchName}\"\noskill: ({NoSuchProcess(2)}): No such process\n",
             r.Stderr);
     }
 
@@ -87,7 +87,7 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
         CliResult r = await OsKillRun.RunAsync("-s", "KILL", Text(NoSuchProcess()), Text(live.Pid), "12x", Text(alsoLive.Pid));
         Expect.Clean(r);
         Assert.Equal(64, r.ExitCode);
-        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\noskill: (12x): not a process id\n", r.Stderr);
+        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\noskill: cannot find process \"12x\"\n", r.Stderr);
         Assert.Equal(137, await live.WaitForExitAsync());
         Assert.Equal(137, await alsoLive.WaitForExitAsync());
     }
@@ -97,15 +97,15 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
     {
         int usr1 = Signal.SIGUSR1;
         using Child receiver = await receivers.StartAsync(1, usr1);
-        CliResult r = await OsKillRun.RunAsync("-v", "-s", "USR1", Text(receiver.Pid), Text(NoSuchProcess()), "x");
+        CliResult r = await OsKillRun.RunAsync("-v", "-s", "USR1", Text(receiver.Pid), Text(NoSuchProcess()), NoSuchName);
         Expect.Clean(r);
         Assert.Equal(64, r.ExitCode);
         Assert.Equal(
             $"sending signal {usr1} (USR1) to pid {receiver.Pid}: ok\n" +
             $"sending signal {usr1} (USR1) to pid {NoSuchProcess()}: No such process\n" +
-            "cannot signal 'x': not a process id\n",
+            $"cannot find process \"{NoSuchName}\"\n",
             r.Stdout);
-        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\noskill: (x): not a process id\n", r.Stderr);
+        Assert.Equal($"oskill: ({NoSuchProcess()}): No such process\noskill: cannot find process \"{NoSuchName}\"\n", r.Stderr);
 
         // A plain kill(2): si_code is SI_USER (0).
         receiver.CloseInput();
@@ -149,7 +149,7 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
         CliResult r = await OsKillRun.RunAsync(Text(sleep.Pid), $"-{group}", "-s", "KILL");
         Expect.Clean(r);
         Assert.Equal(64, r.ExitCode);
-        Assert.Equal($"oskill: (-{group}): No such process\noskill: (-s): not a process id\noskill: (KILL): not a process id\n", r.Stderr);
+        Assert.Equal($"oskill: (-{group}): No such process\noskill: cannot find process \"-s\"\noskill: cannot find process \"KILL\"\n", r.Stderr);
         Assert.Equal(128 + Signal.SIGTERM, await sleep.WaitForExitAsync());
     }
 

@@ -31,23 +31,88 @@ public static class Targets
     public static Task<Child> StartIgnoringTermAsync() =>
         StartAsSleepAsync(["sh", "-c", "trap '' TERM; echo ready $$; exec sleep 1000"]);
 
-    // Waits until the shell has become the sleep and sleeps, so that what a test then reads in
-    // /proc is the sleep's state, not the shell's on its way there.
-    private static async Task<Child> StartAsSleepAsync(string[] command)
+    /// <summary>A command name that no process has: a NAME target that matches nothing.</summary>
+    public const string NoSuchName = "oskill-nobody";
+
+    /// <summary>A name no process has yet, 13 bytes (the kernel keeps 15), for processes a test starts under it.</summary>
+    public static string UniqueName() => "osk" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>
+    /// A <c>sleep</c> whose command name (/proc/PID/comm) is <paramref name="name"/>, optionally
+    /// behind a wrapper such as setpriv: the kernel names a process after the file it executes,
+    /// so the shell execs a symbolic link of that name to sleep.
+    /// </summary>
+    public static Task<Child> StartNamedSleepAsync(string name, params string[] wrapper) =>
+        StartAsSleepAsync([.. wrapper, "sh", "-c", "echo ready $$; exec \"$0\" 1000", LinkAs(name, Program("sleep"))], name);
+
+    /// <summary>
+    /// A shell with a handler for <paramref name="signal"/> (a trap that prints "got SIGNAL"),
+    /// named <paramref name="name"/> (a symbolic link to sh) or sh. It waits for a short sleep in
+    /// a loop, so that the trap runs as soon as the signal comes.
+    /// </summary>
+    public static async Task<Child> StartTrappingAsync(string signal, string? name = null)
     {
-        Child child = await Child.StartCommandAsync(command);
-        bool asleep = false;
-        await ProcState.WaitForStateAsync(child.Pid, s => asleep = s == 'S' && Command(child.Pid) == "sleep");
-        if (!asleep)
+        string shell = name is null ? "sh" : LinkAs(name, Program("sh"));
+        Child child = await Child.StartCommandAsync(
+            [shell, "-c", $"trap 'echo got {signal}' {signal}; echo ready $$; while :; do sleep 1 & wait $!; done"]);
+        if (name is not null && Command(child.Pid) != name)
         {
             child.Dispose();
-            throw new TimeoutException($"pid {child.Pid} never became a sleeping 'sleep'");
+            throw new InvalidOperationException($"pid {child.Pid} is not named {name}");
         }
 
         return child;
     }
 
-    private static string? Command(int pid)
+    /// <summary>
+    /// A symbolic link called <paramref name="name"/> to <paramref name="target"/>, in a directory
+    /// of this test run that every user may enter (a process under setpriv runs it too).
+    /// </summary>
+    public static string LinkAs(string name, string target)
+    {
+        string link = Path.Combine(s_links.Value, name);
+        if (new FileInfo(link).LinkTarget != target)
+        {
+            File.CreateSymbolicLink(link, target);
+        }
+
+        return link;
+    }
+
+    private static readonly Lazy<string> s_links = new(() =>
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("oskill-names-");
+        directory.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => directory.Delete(recursive: true);
+        return directory.FullName;
+    });
+
+    // A program on the PATH, resolved: the link must point at the file, not at a name.
+    private static string Program(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':')
+            .Select(d => Path.Combine(d, name))
+            .FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException($"{name} is not on the PATH");
+
+    // Waits until the shell has become the sleep and sleeps, so that what a test then reads in
+    // /proc is the sleep's state, not the shell's on its way there.
+    private static async Task<Child> StartAsSleepAsync(string[] command, string name = "sleep")
+    {
+        Child child = await Child.StartCommandAsync(command);
+        bool asleep = false;
+        await ProcState.WaitForStateAsync(child.Pid, s => asleep = s == 'S' && Command(child.Pid) == name);
+        if (!asleep)
+        {
+            child.Dispose();
+            throw new TimeoutException($"pid {child.Pid} never became a sleeping '{name}'");
+        }
+
+        return child;
+    }
+
+    /// <summary>The command name of a process (/proc/PID/comm), or null once it is gone.</summary>
+    public static string? Command(int pid)
     {
         try
         {
