@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using OsKill;
 
+// ProcessContainer is unsupported on macOS and FreeBSD, and this assembly only excludes Windows.
+// These modes run on Linux only (the tests that start them need cgroup v2), so no guard is added.
+#pragma warning disable CA1416
+
 namespace OsKill.TestChild;
 
 /// <summary>
