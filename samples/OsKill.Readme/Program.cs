@@ -29,8 +29,11 @@ Audit.AddHook((evt, args) => Console.WriteLine($"{evt}({string.Join(", ", args)}
 // The idiomatic layer: a handle that cannot go stale, and a graceful stop.
 using Process worker = Process.Start("my-worker")!;
 StopResult r = await worker.StopAsync();           // SIGTERM, 5 s, then SIGKILL (Windows: Ctrl+C, then TerminateProcess)
-await worker.StopTreeAsync();                      // the same to every descendant: no grandchild left behind
-await worker.KillTreeAsync();                      // freeze the tree, then SIGKILL: even a forking tree dies whole
+if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+{
+    await worker.StopTreeAsync();                  // the same to every descendant: no grandchild left behind
+    await worker.KillTreeAsync();                  // freeze the tree, then SIGKILL: even a forking tree dies whole
+}
 
 // Containment for what no walk can reach (setsid, double forks), bound to this process's life.
 if (ProcessContainer.IsSupported)

@@ -3,10 +3,6 @@ using System.Diagnostics;
 namespace OsKill;
 
 /// <summary>Runs the steps of a <see cref="StopOptions"/> against one <see cref="ProcessHandle"/>.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
-[System.Runtime.Versioning.SupportedOSPlatform("windows")]
-[System.Runtime.Versioning.SupportedOSPlatform("macos")]
-[System.Runtime.Versioning.SupportedOSPlatform("freebsd")]
 internal static class GracefulStop
 {
     /// <summary>

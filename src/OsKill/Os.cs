@@ -60,7 +60,7 @@ public static class Os
     /// <c>os.kill</c> does when given a handle. After the process has exited and been reaped the
     /// call fails with <see cref="ProcessLookupException"/>.
     /// </remarks>
-    /// <param name="process">A pidfd (Linux).</param>
+    /// <param name="process">A pidfd (Linux), or a process handle (Windows).</param>
     /// <param name="sig">The signal number; 0 checks that the process still exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="process"/> is null.</exception>
     /// <exception cref="ArgumentException">A <c>SafeProcessHandle</c> on Unix, where .NET keeps no file descriptor in it.</exception>
@@ -68,8 +68,8 @@ public static class Os
     /// <exception cref="ProcessLookupException">The process has been reaped (ESRCH).</exception>
     /// <exception cref="OsException">EBADF for a descriptor that is not a pidfd; EINVAL for a bad signal.</exception>
     /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, which have no pidfds.</exception>
-    [SupportedOSPlatform("linux")]
-    [SupportedOSPlatform("windows")]
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     public static void Kill(SafeHandle process, int sig)
     {
         ArgumentNullException.ThrowIfNull(process);

@@ -39,9 +39,12 @@ namespace OsKill;
 /// <para>Windows: an unnamed job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, so that the
 /// processes in it die with the caller too, when Windows closes its handles. No privileges are
 /// needed. See docs/windows.md.</para>
+/// <para>macOS and FreeBSD have neither: there the constructor throws <see cref="PlatformNotSupportedException"/>.
+/// Guard its use with <see cref="IsSupported"/>, which the platform analyzer (CA1416) takes as a
+/// check for Linux or Windows.</para>
 /// </remarks>
-[SupportedOSPlatform("linux")]
-[SupportedOSPlatform("windows")]
+[UnsupportedOSPlatform("macos")]
+[UnsupportedOSPlatform("freebsd")]
 public sealed class ProcessContainer : IDisposable
 {
     private readonly Unix.CgroupContainer? _cgroup;
@@ -49,7 +52,7 @@ public sealed class ProcessContainer : IDisposable
 
     /// <summary>Creates an empty container: on Linux a new cgroup, on Windows a new job object.</summary>
     /// <exception cref="UnauthorizedAccessException">The cgroup cannot be created here (not root and no delegated cgroup); the message names the path.</exception>
-    /// <exception cref="PlatformNotSupportedException">No cgroup v2 hierarchy is mounted, or neither Linux nor Windows.</exception>
+    /// <exception cref="PlatformNotSupportedException">No cgroup v2 hierarchy is mounted, or neither Linux nor Windows (macOS, FreeBSD).</exception>
     /// <exception cref="OsException">Any other error from mkdir, with the path (Windows: from CreateJobObject or SetInformationJobObject).</exception>
     public ProcessContainer()
     {
@@ -67,12 +70,21 @@ public sealed class ProcessContainer : IDisposable
         _cgroup = Unix.CgroupContainer.Create();
     }
 
-    /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted. (Creating one on Linux may still need privileges.)</summary>
+    /// <summary>
+    /// Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted.
+    /// (Creating one on Linux may still need privileges.) Callable on every OS; where it is true the
+    /// platform analyzer (CA1416) knows the code runs on Linux or Windows.
+    /// </summary>
+    [SupportedOSPlatformGuard("linux")]
+    [SupportedOSPlatformGuard("windows")]
     public static bool IsSupported => OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Unix.CgroupContainer.FindMount(out _) is not null);
+
+    // Linux only. Said as a deny-list, like the class's: an allow-list on a member of a deny-listed
+    // class makes the analyzer report "supported on: 'linux', 'macOS/OSX'".
 
     /// <summary>The cgroup directory, such as /sys/fs/cgroup/user.slice/.../oskill-1234-1-0a1b2c3d.</summary>
     /// <exception cref="PlatformNotSupportedException">On Windows, where the container is a job object.</exception>
-    [SupportedOSPlatform("linux")]
+    [UnsupportedOSPlatform("windows")]
     public string CgroupPath => Cgroup.CgroupPath;
 
     private Unix.CgroupContainer Cgroup => _cgroup ?? throw new PlatformNotSupportedException("This process container is a Windows job object: it has no cgroup.");

@@ -4,10 +4,6 @@ using System.Runtime.Versioning;
 namespace OsKill;
 
 /// <summary>OsKill for <see cref="Process"/>: graceful stop, and a handle that cannot go stale.</summary>
-[SupportedOSPlatform("linux")]
-[SupportedOSPlatform("windows")]
-[SupportedOSPlatform("macos")]
-[SupportedOSPlatform("freebsd")]
 public static class ProcessExtensions
 {
     /// <summary>
@@ -53,6 +49,9 @@ public static class ProcessExtensions
     /// <param name="cancellationToken">Cancels the call before the kill; after it, only the wait.</param>
     /// <returns>Which processes were killed.</returns>
     /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     public static async Task<TreeKillResult> KillTreeAsync(this Process process, CancellationToken cancellationToken = default)
     {
         using ProcessHandle handle = ProcessHandle.FromProcess(process);
@@ -68,6 +67,9 @@ public static class ProcessExtensions
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>What happened.</returns>
     /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     public static async Task<TreeStopResult> StopTreeAsync(this Process process, StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         using ProcessHandle handle = ProcessHandle.FromProcess(process);

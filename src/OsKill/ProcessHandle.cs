@@ -20,10 +20,6 @@ namespace OsKill;
 /// every member but <see cref="Pid"/>, <see cref="SafeHandle"/> and <see cref="ToString"/> throws
 /// <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
-[SupportedOSPlatform("linux")]
-[SupportedOSPlatform("windows")]
-[SupportedOSPlatform("macos")]
-[SupportedOSPlatform("freebsd")]
 public sealed class ProcessHandle : IDisposable
 {
     private readonly SafeHandle _handle;
@@ -216,6 +212,9 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop, or a killed member did not exit; see <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>.</exception>
     /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (which then ends as a cancellation would).</exception>
+    /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     public Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -252,6 +251,9 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>
     /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (which then ends as a cancellation would: nothing more is sent).</exception>
+    /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     public Task<TreeStopResult> StopTreeAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

@@ -18,9 +18,10 @@ namespace OsKill;
 /// it in a <see cref="ProcessContainer"/>. See docs/tree-kill.md.</para>
 /// <para>On Windows the tree is walked by parent process id, with a handle held on every member so
 /// that no pid can be reused during the walk, and each member is ended with TerminateProcess.</para>
+/// <para>macOS and FreeBSD have neither: there the methods throw <see cref="PlatformNotSupportedException"/>,
+/// and the platform analyzer (CA1416) asks for a guard such as
+/// <c>if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())</c>.</para>
 /// </remarks>
-[SupportedOSPlatform("linux")]
-[SupportedOSPlatform("windows")]
 public static class ProcessTree
 {
     /// <summary>
@@ -54,8 +55,10 @@ public static class ProcessTree
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
     /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
     /// <exception cref="OsException">Any other system error, such as EMFILE when a pidfd cannot be opened.</exception>
-    /// <exception cref="PlatformNotSupportedException">Not on Linux (5.3 and later, for pidfds) or Windows.</exception>
+    /// <exception cref="PlatformNotSupportedException">Neither Linux (5.3 and later, for pidfds) nor Windows: macOS and FreeBSD among others.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     public static Task<TreeKillResult> KillAsync(int rootPid, CancellationToken cancellationToken = default)
     {
         if (rootPid <= 0)
@@ -84,8 +87,10 @@ public static class ProcessTree
     /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors, or (Linux) a thread id rather than a process id. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>.</exception>
     /// <exception cref="PermissionDeniedException">The root or a member may not be signalled.</exception>
-    /// <exception cref="PlatformNotSupportedException">Not on Linux or Windows.</exception>
+    /// <exception cref="PlatformNotSupportedException">Neither Linux nor Windows: macOS and FreeBSD among others.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto a signal (Linux: a step's signal is sent to no member then, and the frozen tree is continued), unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     public static Task<TreeStopResult> StopAsync(int rootPid, StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (rootPid <= 0)
@@ -143,12 +148,16 @@ public static class ProcessTree
             $"A process tree needs a root process id greater than 0. To kill(2), pid {pid} means the process group {-(long)pid}; use Os.KillPg for a group."),
     };
 
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
     {
         using ProcessHandle root = OpenRoot(rootPid);
         return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
     private static async Task<TreeStopResult> StopThroughHandleAsync(int rootPid, StopOptions? options, CancellationToken cancellationToken)
     {
         using ProcessHandle root = OpenRoot(rootPid);

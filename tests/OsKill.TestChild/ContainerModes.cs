@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OsKill;
 
+
 namespace OsKill.TestChild;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 namespace OsKill.TestChild;
 

@@ -4,10 +4,6 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using OsKill;
 
-// ProcessHandle lists its platforms, and this assembly excludes Windows; the analyzer cannot
-// reconcile the two (CA1416 either way). These modes run on Linux only: they read /proc.
-#pragma warning disable CA1416
-
 namespace OsKill.TestChild;
 
 /// <summary>
