@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using OsKill;
 
-
 namespace OsKill.TestChild;
 
 /// <summary>
