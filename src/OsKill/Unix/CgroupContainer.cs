@@ -228,41 +228,13 @@ internal sealed class CgroupContainer : IDisposable
     /// </summary>
     private void RefuseCaller(int pid)
     {
-        if (ThreadGroupOf(pid) == Environment.ProcessId)
+        if (pid == Environment.ProcessId || ProcFs.ThreadGroupOf(pid) == Environment.ProcessId)
         {
             string what = pid == Environment.ProcessId ? "the calling process itself" : $"a thread of the calling process (pid {Environment.ProcessId})";
             throw new ArgumentException(
                 $"Refusing to put pid {pid} into the process container {CgroupPath}: it is {what}, which KillAsync or the end of the container would then kill.",
                 nameof(pid));
         }
-    }
-
-    /// <summary>The Tgid of /proc/PID/status: the process a pid or thread id belongs to; 0 when it cannot be read (the write then reports the error).</summary>
-    private static int ThreadGroupOf(int pid)
-    {
-        if (pid == Environment.ProcessId)
-        {
-            return pid;
-        }
-
-        try
-        {
-            foreach (string line in File.ReadLines("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/status"))
-            {
-                if (line.StartsWith("Tgid:", StringComparison.Ordinal))
-                {
-                    return int.Parse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-
-        return 0;
     }
 
     /// <summary>Sends SIGKILL to every member (cgroup.kill, or freeze and pidfds). Returns the pids it listed.</summary>

@@ -163,7 +163,7 @@ internal static class ContainerLaunch
         SafePidfdHandle? pidfd = OpenChildPidfd(process);
         try
         {
-            long deadline = Stopwatch.GetTimestamp() + (long)(EntryLimit.TotalSeconds * Stopwatch.Frequency);
+            long deadline = Deadlines.After(EntryLimit);
             var set = stackalloc Libc.PollFd[2];
             while (true)
             {
@@ -179,13 +179,13 @@ internal static class ContainerLaunch
 
                 set[0] = new Libc.PollFd { Fd = fifoFd, Events = Libc.POLLIN };
                 set[1] = new Libc.PollFd { Fd = pidfd.FileDescriptor, Events = Libc.POLLIN };
-                long left = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
-                if (left <= 0)
+                int left = Deadlines.RemainingMilliseconds(deadline);
+                if (left == 0)
                 {
                     throw GiveUp(process, pidfd, cgroupPath, file);
                 }
 
-                if (Libc.Poll(set, 2, (int)Math.Min(left, int.MaxValue)) < 0)
+                if (Libc.Poll(set, 2, left) < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno != Errno.EINTR)
