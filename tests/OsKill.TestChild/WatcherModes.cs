@@ -11,7 +11,7 @@ namespace OsKill.TestChild;
 /// itself: lower RLIMIT_NOFILE, run out of descriptors, replace the watcher's epoll descriptor.
 /// Each prints "ready PID", then "key value" lines, then "done". The processes waited for are
 /// `sleep 600`s that this process starts and kills.
-///   watch-many N   soft RLIMIT_NOFILE just above the descriptors in use, then N waits on each of
+///   watch-many N   soft RLIMIT_NOFILE some 256 above the descriptors in use, then N waits on each of
 ///                  two processes (half of the second's with a token that is then cancelled);
 ///                  kill them one after the other. Reports how many waits ended how, and the CPU
 ///                  time of the watcher thread while they were pending.
@@ -33,7 +33,13 @@ internal static partial class WatcherModes
         return WithSleeps(2, (handles, say) =>
         {
             ProcessHandle a = handles[0], b = handles[1];
-            int limit = HighestFd() + 16;
+
+            // Headroom for the runtime, which holds two descriptors for each assembly it loads:
+            // with only 16 numbers free above the highest descriptor, a child started with a compact
+            // descriptor table (as under CI) ran out while loading one and died ("Out of memory.").
+            // The limit stays far below the number of waits, which is what this mode is about.
+            LoadEverythingTheWaitNeeds();
+            int limit = HighestFd() + 256;
             SetSoftFileLimit((nuint)limit);
             say("limit", limit);
 
@@ -247,9 +253,12 @@ internal static partial class WatcherModes
     /// </summary>
     private static void LoadEverythingTheWaitNeeds()
     {
-        foreach (AssemblyName name in typeof(ProcessHandle).Assembly.GetReferencedAssemblies())
+        foreach (Assembly assembly in new[] { typeof(ProcessHandle).Assembly, typeof(WatcherModes).Assembly })
         {
-            Assembly.Load(name);
+            foreach (AssemblyName name in assembly.GetReferencedAssemblies())
+            {
+                Assembly.Load(name);
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class Child : IDisposable
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
 
     private Child(Process process)
     {
@@ -31,6 +32,34 @@ public sealed class Child : IDisposable
             }
         };
         _process.BeginOutputReadLine();
+
+        // Read by hand, not with BeginErrorReadLine: Process.WaitForExitAsync then waits for the
+        // end of stderr too, which a member left running on purpose would hold open.
+        StreamReader errors = _process.StandardError;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await errors.ReadLineAsync() is string line)
+                {
+                    _errors.Enqueue(line);
+                    while (_errors.Count > 40 && _errors.TryDequeue(out string? _))
+                    {
+                    }
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The test disposed of the child: its stderr is no longer wanted.
+            }
+        });
+    }
+
+    /// <summary>What the child printed so far, and the last lines of its stderr, for failure messages.</summary>
+    private string Printed()
+    {
+        string printed = $"it printed: [{string.Join(" | ", _seen)}]";
+        return _errors.IsEmpty ? printed : $"{printed}; its stderr ends: [{string.Join(" | ", _errors)}]";
     }
 
     /// <summary>coreutils' env, which the tests' children are started through.</summary>
@@ -76,7 +105,7 @@ public sealed class Child : IDisposable
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
-            RedirectStandardError = false,
+            RedirectStandardError = true,
             UseShellExecute = false,
         };
         foreach (string a in command.Skip(1))
@@ -111,11 +140,11 @@ public sealed class Child : IDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"child {Pid} printed no matching line in time; it printed: [{string.Join(" | ", _seen)}]");
+            throw new TimeoutException($"child {Pid} printed no matching line in time; {Printed()}");
         }
         catch (ChannelClosedException)
         {
-            throw new InvalidOperationException($"child {Pid} closed its output without a matching line; it printed: [{string.Join(" | ", _seen)}]");
+            throw new InvalidOperationException($"child {Pid} closed its output without a matching line; {Printed()}");
         }
     }
 
