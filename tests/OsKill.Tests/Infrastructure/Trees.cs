@@ -90,15 +90,17 @@ public static class Trees
         marker,
         "( setsid sleep 1000 & ); sleep 1000 & sleep 1000 & echo ready; wait");
 
-    /// <summary>Start info for the forker.</summary>
+    /// <summary>Start info for the forker, through <c>env --default-signal</c> as <see cref="Bash"/>.</summary>
     public static ProcessStartInfo ForkingTree(string marker, int cap, int growMs, int churnMs)
     {
-        var psi = new ProcessStartInfo(Forker)
+        var psi = new ProcessStartInfo(Child.DefaultSignalsEnv)
         {
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add("--default-signal");
+        psi.ArgumentList.Add(Forker);
         psi.ArgumentList.Add(cap.ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add(growMs.ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add(churnMs.ToString(CultureInfo.InvariantCulture));
@@ -297,15 +299,21 @@ public static class Trees
             int.Parse(f[4 - 3], CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Start info for `bash -c <paramref name="script"/>` with the marker in its environment, standard output and input redirected.</summary>
+    /// <summary>
+    /// Start info for `bash -c <paramref name="script"/>` with the marker in its environment, standard
+    /// output and input redirected, through <c>env --default-signal</c>: .NET's Process passes on the
+    /// signal mask the test host inherited, and a member with SIGTERM blocked would not stop.
+    /// </summary>
     public static ProcessStartInfo Bash(string marker, string script)
     {
-        var psi = new ProcessStartInfo("/bin/bash")
+        var psi = new ProcessStartInfo(Child.DefaultSignalsEnv)
         {
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add("--default-signal");
+        psi.ArgumentList.Add("/bin/bash");
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(script);
         psi.Environment[MarkerVariable] = marker;
