@@ -247,9 +247,9 @@ internal static partial class WatcherModes
         : $"{e.GetType().Name} message={e.Message}";
 
     /// <summary>
-    /// Loads, while descriptors are still free, every assembly that the library references, so
-    /// that what runs out of descriptors later is the watcher's own epoll_create1 and not the
-    /// loading of an assembly.
+    /// Loads, while descriptors are still free, every assembly that the library and this child
+    /// reference (the runtime holds two descriptors for each), so that what runs out of
+    /// descriptors later is the watcher's own epoll_create1 and not the loading of an assembly.
     /// </summary>
     private static void LoadEverythingTheWaitNeeds()
     {

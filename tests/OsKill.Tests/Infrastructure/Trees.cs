@@ -90,17 +90,10 @@ public static class Trees
         marker,
         "( setsid sleep 1000 & ); sleep 1000 & sleep 1000 & echo ready; wait");
 
-    /// <summary>Start info for the forker, through <c>env --default-signal</c> as <see cref="Bash"/>.</summary>
+    /// <summary>Start info for the forker.</summary>
     public static ProcessStartInfo ForkingTree(string marker, int cap, int growMs, int churnMs)
     {
-        var psi = new ProcessStartInfo(Child.DefaultSignalsEnv)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("--default-signal");
-        psi.ArgumentList.Add(Forker);
+        ProcessStartInfo psi = WithDefaultSignals(Forker);
         psi.ArgumentList.Add(cap.ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add(growMs.ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add(churnMs.ToString(CultureInfo.InvariantCulture));
@@ -300,11 +293,11 @@ public static class Trees
     }
 
     /// <summary>
-    /// Start info for `bash -c <paramref name="script"/>` with the marker in its environment, standard
-    /// output and input redirected, through <c>env --default-signal</c>: .NET's Process passes on the
-    /// signal mask the test host inherited, and a member with SIGTERM blocked would not stop.
+    /// Start info for <paramref name="program"/> through <c>env --default-signal</c>, standard output
+    /// and input redirected: .NET's Process passes on the signal mask the test host inherited, and a
+    /// tree member with SIGTERM blocked would not stop.
     /// </summary>
-    public static ProcessStartInfo Bash(string marker, string script)
+    private static ProcessStartInfo WithDefaultSignals(string program)
     {
         var psi = new ProcessStartInfo(Child.DefaultSignalsEnv)
         {
@@ -313,7 +306,14 @@ public static class Trees
             UseShellExecute = false,
         };
         psi.ArgumentList.Add("--default-signal");
-        psi.ArgumentList.Add("/bin/bash");
+        psi.ArgumentList.Add(program);
+        return psi;
+    }
+
+    /// <summary>Start info for `bash -c <paramref name="script"/>` with the marker in its environment, standard output and input redirected.</summary>
+    public static ProcessStartInfo Bash(string marker, string script)
+    {
+        ProcessStartInfo psi = WithDefaultSignals("/bin/bash");
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(script);
         psi.Environment[MarkerVariable] = marker;
