@@ -62,7 +62,7 @@ public partial class KillBenchmarks
     [Benchmark(Description = "Process.GetProcessById(pid)")]
     public int GetProcessById()
     {
-        using Process p = Process.GetProcessById(_pid);
+        using var p = Process.GetProcessById(_pid);
         return p.Id;
     }
 

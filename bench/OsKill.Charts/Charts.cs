@@ -1,5 +1,6 @@
 using System.Globalization;
 using ScottPlot;
+using ScottPlot.Plottables;
 
 namespace OsKill.Bench;
 
@@ -52,19 +53,19 @@ internal sealed class Charts(Results results, string dir)
 
         rows.Reverse(); // ScottPlot draws position 0 at the bottom; keep the table's order from the top.
         var plot = new Plot();
-        var bars = rows.Select((r, i) => new Bar
+        Bar[] bars = rows.Select((r, i) => new Bar
         {
             Position = i,
             Value = r.Ns,
             FillColor = r.Ours ? Colors.SteelBlue : Colors.Gray,
             Label = Format.Ns(r.Ns),
         }).ToArray();
-        var barPlot = plot.Add.Bars(bars);
+        BarPlot barPlot = plot.Add.Bars(bars);
         barPlot.Horizontal = true;
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. rows.Select((_, i) => (double)i)], [.. rows.Select(r => r.Name)]);
         if (results.FloorC is { } floor)
         {
-            var line = plot.Add.VerticalLine(floor.NsPerCall, 2, Colors.Red, LinePattern.Dashed);
+            VerticalLine line = plot.Add.VerticalLine(floor.NsPerCall, 2, Colors.Red, LinePattern.Dashed);
             line.LegendText = $"C floor: {Format.Ns(floor.NsPerCall)}";
             plot.ShowLegend(Alignment.LowerRight);
         }
@@ -96,7 +97,7 @@ internal sealed class Charts(Results results, string dir)
 
             double[] xs = [.. sorted.Select(Math.Log10)];
             double[] ys = [.. sorted.Select((_, i) => 100.0 * (i + 1) / sorted.Length)];
-            var line = plot.Add.Scatter(xs, ys, plot.Add.Palette.GetColor(color++));
+            Scatter line = plot.Add.Scatter(xs, ys, plot.Add.Palette.GetColor(color++));
             line.ConnectStyle = ConnectStyle.StepHorizontal;
             line.MarkerSize = sorted.Length < 20 ? 5 : 0;
             line.LineWidth = 2;
@@ -110,7 +111,7 @@ internal sealed class Charts(Results results, string dir)
             return null;
         }
 
-        var target = plot.Add.VerticalLine(3, 1, Colors.Black, LinePattern.Dotted);
+        VerticalLine target = plot.Add.VerticalLine(3, 1, Colors.Black, LinePattern.Dotted);
         target.LegendText = "target: 1 ms after the exit";
         LogTicks(plot.Axes.Bottom, all.Min(), all.Max(), "µs");
         plot.Axes.SetLimitsY(0, 100);
@@ -133,12 +134,12 @@ internal sealed class Charts(Results results, string dir)
         int color = 0;
         var ys = new List<double>();
         var sizes = new SortedSet<int>();
-        foreach (var group in tree.Cases.GroupBy(c => (c.Method, c.Kind)))
+        foreach (IGrouping<(string Method, string Kind), TreeCase> group in tree.Cases.GroupBy(c => (c.Method, c.Kind)))
         {
             TreeCase[] points = [.. group.OrderBy(c => c.Size)];
             double[] x = [.. points.Select(p => Math.Log10(p.Size))];
             double[] y = [.. points.Select(p => Math.Log10(Math.Max(p.MedianMs, 0.01)))];
-            var line = plot.Add.Scatter(x, y, plot.Add.Palette.GetColor(color++));
+            Scatter line = plot.Add.Scatter(x, y, plot.Add.Palette.GetColor(color++));
             line.LineWidth = 2;
             line.MarkerSize = 8;
             line.LinePattern = group.Key.Kind == "forking" ? LinePattern.Dashed : LinePattern.Solid;
@@ -148,7 +149,7 @@ internal sealed class Charts(Results results, string dir)
             sizes.UnionWith(points.Select(p => p.Size));
         }
 
-        var target = plot.Add.HorizontalLine(3, 1, Colors.Black, LinePattern.Dotted);
+        HorizontalLine target = plot.Add.HorizontalLine(3, 1, Colors.Black, LinePattern.Dotted);
         target.LegendText = "target: 1 s for a forking tree of 1000";
         ys.Add(1000);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(

@@ -38,14 +38,14 @@ var cases = new (string Name, Func<int, Task<(double? AfterExitUs, double? FromS
     ("CliWrap graceful cancellation (SIGINT, handled)", CliWrapGracefulAsync),
 };
 
-var afterExit = cases.ToDictionary(c => c.Name, _ => new List<double>());
-var fromSend = cases.ToDictionary(c => c.Name, _ => new List<double>());
-var failures = cases.ToDictionary(c => c.Name, _ => 0);
+Dictionary<string, List<double>> afterExit = cases.ToDictionary(c => c.Name, _ => new List<double>());
+Dictionary<string, List<double>> fromSend = cases.ToDictionary(c => c.Name, _ => new List<double>());
+Dictionary<string, int> failures = cases.ToDictionary(c => c.Name, _ => 0);
 var firstError = new Dictionary<string, string>();
 Console.WriteLine($"# latency: {runs} runs (+{warmup} warm-up) of {cases.Length} methods, taking turns");
 for (int i = 0; i < runs + warmup; i++)
 {
-    foreach (var (name, run) in cases)
+    foreach ((string? name, Func<int, Task<(double? AfterExitUs, double? FromSendUs)>>? run) in cases)
     {
         try
         {
@@ -72,7 +72,7 @@ for (int i = 0; i < runs + warmup; i++)
 }
 
 var results = new List<LatencyCase>();
-foreach (var (name, _) in cases)
+foreach ((string? name, Func<int, Task<(double? AfterExitUs, double? FromSendUs)>> _) in cases)
 {
     firstError.TryGetValue(name, out string? note);
     if (afterExit[name].Count > 0)
@@ -94,7 +94,7 @@ foreach (var (name, _) in cases)
 // The floor: a C parent blocked in poll(2) on its forked child's pidfd, no .NET involved.
 try
 {
-    var floor = Process.Start(new ProcessStartInfo(stampChild) { ArgumentList = { "floor", (runs + warmup).ToString(CultureInfo.InvariantCulture), ExitDelayMs.ToString(CultureInfo.InvariantCulture) }, RedirectStandardOutput = true })!;
+    Process floor = Process.Start(new ProcessStartInfo(stampChild) { ArgumentList = { "floor", (runs + warmup).ToString(CultureInfo.InvariantCulture), ExitDelayMs.ToString(CultureInfo.InvariantCulture) }, RedirectStandardOutput = true })!;
     string json = await floor.StandardOutput.ReadToEndAsync();
     await floor.WaitForExitAsync();
     List<double> samples = [.. JsonDocument.Parse(json).RootElement.GetProperty("samples_us").EnumerateArray().Select(e => e.GetDouble()).Skip(warmup)];
@@ -131,7 +131,7 @@ async Task<(double?, double?)> HandleWaitAsync(int i)
 {
     string stamp = StampPath(i);
     using Process p = Start("exit", ExitDelayMs, stamp);
-    using ProcessHandle h = ProcessHandle.FromProcess(p);
+    using var h = ProcessHandle.FromProcess(p);
     await h.WaitForExitAsync();
     long back = Clock.NowNs();
     return (Us(back - ReadStamp(stamp)), null);
@@ -151,7 +151,7 @@ async Task<(double?, double?)> HandleStopAsync(int i)
     string stamp = StampPath(i);
     using Process p = Start("term", 30, stamp);
     WaitUntilHandling(p.Id);
-    using ProcessHandle h = ProcessHandle.FromProcess(p);
+    using var h = ProcessHandle.FromProcess(p);
     long sent = Clock.NowNs();
     StopResult r = await h.StopAsync();
     long back = Clock.NowNs();
@@ -259,7 +259,7 @@ async Task<List<GrandchildRow>> GrandchildrenAsync(int reps)
     };
 
     var rows = new List<GrandchildRow>();
-    foreach (var (name, stop, viaCliWrap) in methods)
+    foreach ((string? name, Func<Process?, CancellationTokenSource?, CancellationTokenSource?, Task>? stop, bool viaCliWrap) in methods)
     {
         var left = new List<int>();
         var elapsed = new List<double>();

@@ -51,7 +51,7 @@ using (Process child = StartChild())
 }
 
 using (Process child = StartChild())
-using (ProcessHandle handle = ProcessHandle.Open(child.Id))
+using (var handle = ProcessHandle.Open(child.Id))
 {
     Console.WriteLine($"ProcessHandle.Open: {handle}, alive: {handle.IsAlive}");
     handle.Signal(Signal.SIGTERM);
@@ -61,7 +61,7 @@ using (ProcessHandle handle = ProcessHandle.Open(child.Id))
 
 using (Process child = StartChild())
 {
-    using ProcessHandle handle = ProcessHandle.FromProcess(child);
+    using var handle = ProcessHandle.FromProcess(child);
     StopResult stopped = await handle.StopAsync(StopOptions.Graceful(TimeSpan.FromSeconds(2)));
     Console.WriteLine($"ProcessHandle.StopAsync: {stopped}");
 }

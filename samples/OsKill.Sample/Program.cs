@@ -10,7 +10,7 @@ if (OperatingSystem.IsWindows())
 
 Audit.AddHook((name, args) => Console.WriteLine($"  audit: {name}({string.Join(", ", args)})"));
 
-using var sleep = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+using Process sleep = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
 Console.WriteLine($"Started sleep, pid {sleep.Id}.");
 
 Os.Kill(sleep.Id, 0);

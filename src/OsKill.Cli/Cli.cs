@@ -18,8 +18,8 @@ internal static class Cli
     /// <returns>The exit status: 0, 1 or 64.</returns>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool? terminal = null)
     {
-        GuardedWriter output = GuardedWriter.Of(stdout);
-        GuardedWriter errors = GuardedWriter.Of(stderr);
+        var output = GuardedWriter.Of(stdout);
+        var errors = GuardedWriter.Of(stderr);
         int status;
         try
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace OsKill.Cli;
@@ -126,7 +125,7 @@ internal sealed partial class Sender(TextWriter stdout, TextWriter stderr)
             switch (WindowsMapping.ActionFor(sig))
             {
                 case WindowsAction.Probe:
-                    using (ProcessHandle handle = ProcessHandle.Open(pid))
+                    using (var handle = ProcessHandle.Open(pid))
                     {
                         return handle.IsAlive ? null : "No such process";
                     }

@@ -51,7 +51,7 @@ internal static class SignalListing
     internal static string Table(int columns)
     {
         int width = (columns > 0 ? columns : OutputWidth + 1) - 1;
-        var cells = SignalCatalog.Names();
+        List<(string Name, int Number)> cells = SignalCatalog.Names();
         if (SignalCatalog.HasRealTime)
         {
             cells.Add(("RTMIN", SignalCatalog.RtMin));

@@ -54,7 +54,7 @@ public static class ProcessExtensions
     [UnsupportedOSPlatform("freebsd")]
     public static async Task<TreeKillResult> KillTreeAsync(this Process process, CancellationToken cancellationToken = default)
     {
-        using ProcessHandle handle = ProcessHandle.FromProcess(process);
+        using var handle = ProcessHandle.FromProcess(process);
         return await handle.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,7 +72,7 @@ public static class ProcessExtensions
     [UnsupportedOSPlatform("freebsd")]
     public static async Task<TreeStopResult> StopTreeAsync(this Process process, StopOptions? options = null, CancellationToken cancellationToken = default)
     {
-        using ProcessHandle handle = ProcessHandle.FromProcess(process);
+        using var handle = ProcessHandle.FromProcess(process);
         return await handle.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
     }
 

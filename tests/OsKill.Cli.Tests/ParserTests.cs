@@ -32,7 +32,7 @@ public class ParserTests
     public void The_fast_path_reads_its_shapes_as_System_CommandLine_does(string[] args)
     {
         Request fast = FastPath.TryParse(args) ?? throw new InvalidOperationException("the fast path declined");
-        var full = Assert.IsType<Plan.Send>(new CommandLine().Parse(args));
+        Plan.Send full = Assert.IsType<Plan.Send>(new CommandLine().Parse(args));
         Assert.Equal(full.Request.Describe(), fast.Describe());
     }
 

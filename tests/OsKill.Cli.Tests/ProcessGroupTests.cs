@@ -80,9 +80,9 @@ public class ProcessGroupTests
     public void Zero_and_minus_one_keep_their_kill2_meaning()
     {
         // Parsed only, never sent: 0 is oskill's own group, -1 is every process it may signal.
-        var zero = Assert.IsType<Plan.Send>(Cli.ParseArguments(["-s", "0", "0"]));
+        Plan.Send zero = Assert.IsType<Plan.Send>(Cli.ParseArguments(["-s", "0", "0"]));
         Assert.Equal(["0"], zero.Request.Targets);
-        var all = Assert.IsType<Plan.Send>(Cli.ParseArguments(["-s", "KILL", "-1"]));
+        Plan.Send all = Assert.IsType<Plan.Send>(Cli.ParseArguments(["-s", "KILL", "-1"]));
         Assert.Equal(["-1"], all.Request.Targets);
         Assert.Equal("sending signal 9 (KILL) to pid -1 (every process oskill may signal)", Sender.Sending(9, null, -1));
         Assert.Equal("sending signal 15 (TERM) to pid 0 (oskill's own process group)", Sender.Sending(15, null, 0));

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using OsKill.Cli.Tests.Infrastructure;
 using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
-using static OsKill.Tests.Infrastructure.ProcState;
 
 namespace OsKill.Cli.Tests;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using OsKill;
 
 namespace OsKill.TestChild;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using OsKill;
@@ -205,7 +206,7 @@ static int Spawn(int count, string[] childArgs)
             psi.ArgumentList.Add(a);
         }
 
-        var child = System.Diagnostics.Process.Start(psi)!;
+        Process child = System.Diagnostics.Process.Start(psi)!;
 
         // .NET does not allow a synchronous ReadLine before BeginOutputReadLine on the same
         // stream, so the first line ("ready") comes through the event handler as well.
@@ -243,7 +244,7 @@ static int Spawn(int count, string[] childArgs)
         _ => SleepUntilStdinCloses(),
     };
 
-    foreach (var child in children)
+    foreach (Process child in children)
     {
         child.StandardInput.Close();
         child.WaitForExit();

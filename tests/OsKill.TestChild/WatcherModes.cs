@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using OsKill;
 
 namespace OsKill.TestChild;
 
@@ -44,8 +43,8 @@ internal static partial class WatcherModes
             say("limit", limit);
 
             using var cancel = new CancellationTokenSource();
-            Task[] aWaits = new Task[perProcess];
-            Task[] bWaits = new Task[perProcess];
+            var aWaits = new Task[perProcess];
+            var bWaits = new Task[perProcess];
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < perProcess; i++)
             {

@@ -19,7 +19,7 @@ public class AuditTests
     public async Task Hooks_run_in_the_order_added_and_see_os_kill_with_pid_and_signal_as_boxed_ints()
     {
         using Child child = await Child.StartAsync("catch", "USR1");
-        var scope = new object();
+        object scope = new object();
         var log = new List<(string Hook, string Event, object?[] Args)>();
         Assert.True(Audit.AddHook(Recording(scope, "first", log)));
         Assert.True(Audit.AddHook(Recording(scope, "second", log)));
@@ -40,7 +40,7 @@ public class AuditTests
     [Fact]
     public void KillPg_and_PthreadKill_raise_their_events_with_their_arguments()
     {
-        var scope = new object();
+        object scope = new object();
         var log = new List<(string Hook, string Event, object?[] Args)>();
         Assert.True(Audit.AddHook(Recording(scope, "hook", log)));
         nuint self = Signal.CurrentThreadId;
@@ -68,7 +68,7 @@ public class AuditTests
     public async Task A_vetoing_hook_stops_the_call_and_the_hooks_after_it()
     {
         using Child child = await Child.StartAsync("catch", "USR1");
-        var scope = new object();
+        object scope = new object();
         var veto = new VetoException($"no SIGKILL for pid {child.Pid}");
         var before = new List<(string Hook, string Event, object?[] Args)>();
         var after = new List<(string Hook, string Event, object?[] Args)>();
@@ -102,7 +102,7 @@ public class AuditTests
     public async Task A_hook_that_re_enters_Os_Kill_without_end_fails_cleanly_and_sends_nothing()
     {
         using Child child = await Child.StartAsync("catch", "USR1", "USR2");
-        var scope = new object();
+        object scope = new object();
         int calls = 0;
         Assert.True(Audit.AddHook((name, args) =>
         {
@@ -142,7 +142,7 @@ public class AuditTests
     [Fact]
     public void The_event_is_raised_even_when_the_call_fails()
     {
-        var scope = new object();
+        object scope = new object();
         var log = new List<(string Hook, string Event, object?[] Args)>();
         Assert.True(Audit.AddHook(Recording(scope, "hook", log)));
 
@@ -156,7 +156,7 @@ public class AuditTests
     [Fact]
     public void Adding_a_hook_raises_sys_addaudithook_without_arguments_to_the_hooks_already_present()
     {
-        var scope = new object();
+        object scope = new object();
         var existing = new List<(string Hook, string Event, object?[] Args)>();
         var added = new List<(string Hook, string Event, object?[] Args)>();
         Assert.True(Audit.AddHook(Recording(scope, "existing", existing)));
@@ -165,7 +165,7 @@ public class AuditTests
         InScope(scope, () => result = Audit.AddHook(Recording(scope, "added", added)));
 
         Assert.True(result);
-        var (_, name, args) = Assert.Single(existing);
+        (string _, string? name, object?[]? args) = Assert.Single(existing);
         Assert.Equal("sys.addaudithook", name);
         Assert.Empty(args);
         Assert.Empty(added);
@@ -178,7 +178,7 @@ public class AuditTests
     [Fact]
     public void A_hook_that_throws_on_sys_addaudithook_keeps_the_new_hook_out()
     {
-        var scope = new object();
+        object scope = new object();
         var seen = new List<string>();
         var refused = new List<(string Hook, string Event, object?[] Args)>();
         Assert.True(Audit.AddHook((name, args) =>
@@ -211,13 +211,13 @@ public class AuditTests
     public void Os_Kill_with_a_handle_raises_os_kill_with_the_handle_and_the_signal()
     {
         using SafePidfdHandle self = Os.PidfdOpen(Environment.ProcessId);
-        var scope = new object();
+        object scope = new object();
         var log = new List<(string Hook, string Event, object?[] Args)>();
         Assert.True(Audit.AddHook(Recording(scope, "hook", log)));
 
         InScope(scope, () => Os.Kill(self, 0));
 
-        var (_, name, args) = Assert.Single(log);
+        (string _, string? name, object?[]? args) = Assert.Single(log);
         Assert.Equal("os.kill", name);
         Assert.Equal(2, args.Length);
         Assert.Same(self, args[0]);
@@ -228,7 +228,7 @@ public class AuditTests
     public void PidfdSendSignal_and_RaiseSignal_raise_no_event()
     {
         using SafePidfdHandle self = Os.PidfdOpen(Environment.ProcessId);
-        var scope = new object();
+        object scope = new object();
         var log = new List<(string Hook, string Event, object?[] Args)>();
         Assert.True(Audit.AddHook(Recording(scope, "hook", log)));
 

@@ -94,7 +94,7 @@ public class ContainerHardeningTests
         using var container = new ProcessContainer();
         var psi = new ProcessStartInfo("oskill-no-such-program") { UseShellExecute = false, ArgumentList = { "x" } };
 
-        var e = Assert.Throws<Win32Exception>(() => container.Start(psi));
+        Win32Exception e = Assert.Throws<Win32Exception>(() => container.Start(psi));
 
         Assert.Equal(2, e.NativeErrorCode);
         Assert.Contains("oskill-no-such-program", e.Message, StringComparison.Ordinal);
@@ -228,15 +228,16 @@ public class ContainerHardeningTests
             tid = int.Parse(Path.GetFileName(new DirectoryInfo("/proc/thread-self").ResolveLinkTarget(false)!.FullName), CultureInfo.InvariantCulture);
             ready.Set();
             done.Wait();
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         thread.Start();
         ready.Wait(Ct);
         try
         {
             Assert.NotEqual(Environment.ProcessId, tid);
 
-            var self = Assert.Throws<ArgumentException>(() => container.Add(Environment.ProcessId));
-            var other = Assert.Throws<ArgumentException>(() => container.Add(tid));
+            ArgumentException self = Assert.Throws<ArgumentException>(() => container.Add(Environment.ProcessId));
+            ArgumentException other = Assert.Throws<ArgumentException>(() => container.Add(tid));
 
             Assert.Contains($"pid {Environment.ProcessId}", self.Message, StringComparison.Ordinal);
             Assert.Contains($"pid {tid}", other.Message, StringComparison.Ordinal);
@@ -256,7 +257,7 @@ public class ContainerHardeningTests
         using var container = new ProcessContainer();
         using Process a = container.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false });
         using Process b = container.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false });
-        var scope = new object();
+        object scope = new object();
         var seen = new List<(int Pid, int Sig)>();
         var veto = new InvalidOperationException("not b");
         Assert.True(Audit.AddHook((name, args) =>

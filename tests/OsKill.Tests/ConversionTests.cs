@@ -41,7 +41,7 @@ public class ConversionTests
         string[] names = Named.Select(n => n.Name).ToArray();
         string output = await Python.RunAsync(
             "import signal, sys\nfor n in sys.argv[1:]: print(n, int(getattr(signal, n)))", names);
-        Dictionary<string, int> python = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var python = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' '))
             .ToDictionary(p => p[0], p => int.Parse(p[1]));
         Assert.Equal(names.Length, python.Count);
@@ -106,7 +106,7 @@ public class ConversionTests
 
         foreach (int sig in Signal.ValidSignals())
         {
-            PosixSignal converted = Signal.ToPosixSignal(sig);
+            var converted = Signal.ToPosixSignal(sig);
             Assert.Equal(sig, Signal.FromPosixSignal(converted));
             Assert.Equal(defined.Contains(converted), (int)converted < 0);
         }
@@ -122,7 +122,7 @@ public class ConversionTests
     [InlineData(int.MinValue)]
     public void FromPosixSignal_refuses_zero_and_undefined_negative_values(int value)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Signal.FromPosixSignal((PosixSignal)value));
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => Signal.FromPosixSignal((PosixSignal)value));
         Assert.Equal("signal", e.ParamName);
         Assert.Equal(value, e.ActualValue);
     }
@@ -134,7 +134,7 @@ public class ConversionTests
     [InlineData(int.MinValue)]
     public void ToPosixSignal_refuses_zero_and_negative_numbers(int sig)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Signal.ToPosixSignal(sig));
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => Signal.ToPosixSignal(sig));
         Assert.Equal("sig", e.ParamName);
         Assert.Equal(sig, e.ActualValue);
     }

@@ -356,7 +356,7 @@ public class DeliveryTests(CatchingChildFixture fixture) : IClassFixture<Catchin
         };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("sleep 0.1 & echo $!; exec sleep 30");
-        using var parent = Process.Start(psi)!;
+        using Process parent = Process.Start(psi)!;
         try
         {
             string? line = await parent.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken);

@@ -146,7 +146,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
     {
         string json = "[" + string.Join(",", cases.Select(c => string.Create(CultureInfo.InvariantCulture, $"[{c.Pid},{c.Sig}]"))) + "]";
         string stdout = await Python.RunAsync(KillScript, [json], wrapper);
-        using JsonDocument doc = JsonDocument.Parse(stdout);
+        using var doc = JsonDocument.Parse(stdout);
         string[] outcomes = doc.RootElement.EnumerateArray().Select(e => e.GetString()!).ToArray();
         Assert.Equal(cases.Length, outcomes.Length);
         return outcomes;

@@ -1,3 +1,5 @@
+// The usings are the point of this file (the names an ordinary program imports), used or not.
+#pragma warning disable IDE0005
 using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;

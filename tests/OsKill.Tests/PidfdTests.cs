@@ -15,7 +15,6 @@ public partial class PidfdTests
     // No Linux pid can exceed PID_MAX_LIMIT (4194304), so this one never exists.
     private const int NoSuchPid = 0x7AD0_0001;
 
-
     private static int SigUsr1 => Signal.SIGUSR1;
 
     private static int SigUsr2 => Signal.SIGUSR2;
@@ -82,11 +81,11 @@ public partial class PidfdTests
         child.CloseInput();
         Assert.Equal(0, await child.WaitForExitAsync());
 
-        var viaKill = Assert.Throws<ProcessLookupException>(() => Os.Kill(pidfd, 0));
+        ProcessLookupException viaKill = Assert.Throws<ProcessLookupException>(() => Os.Kill(pidfd, 0));
         Assert.Equal(3, viaKill.Errno);
         Assert.Equal(child.Pid, viaKill.Pid);
         Assert.Equal("pidfd_send_signal", viaKill.Operation);
-        var viaSend = Assert.Throws<ProcessLookupException>(() => Signal.PidfdSendSignal(pidfd, SigUsr1));
+        ProcessLookupException viaSend = Assert.Throws<ProcessLookupException>(() => Signal.PidfdSendSignal(pidfd, SigUsr1));
         Assert.Equal(3, viaSend.Errno);
         Assert.Equal(SigUsr1, viaSend.Signal);
     }
@@ -100,7 +99,7 @@ public partial class PidfdTests
         // WaitForExitAsync returns once .NET has reaped the child.
         Assert.Equal(0, await child.FinishAsync());
 
-        var e = Assert.Throws<ProcessLookupException>(() => Os.Kill(pidfd, SigUsr1));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => Os.Kill(pidfd, SigUsr1));
         Assert.Equal(3, e.Errno);
         Assert.Equal(child.Pid, e.Pid);
         Assert.Equal(SigUsr1, e.Signal);
@@ -117,7 +116,7 @@ public partial class PidfdTests
             using SafeFileHandle file = File.OpenHandle(path);
 
             // A SafeFileHandle is a SafeHandle: the kernel itself refuses the descriptor.
-            var direct = Assert.Throws<OsException>(() => Os.Kill(file, 0));
+            OsException direct = Assert.Throws<OsException>(() => Os.Kill(file, 0));
             Assert.Equal(9, direct.Errno);
             Assert.Equal("pidfd_send_signal", direct.Operation);
 
@@ -149,7 +148,7 @@ public partial class PidfdTests
         using SafePidfdHandle pidfd = Os.PidfdOpen(child.Pid);
 
         // Linux 6.9 gave meaning to flags 1, 2 and 4 (PIDFD_SIGNAL_*); bit 20 is unknown everywhere.
-        var e = Assert.Throws<OsException>(() => Signal.PidfdSendSignal(pidfd, SigUsr1, 1u << 20));
+        OsException e = Assert.Throws<OsException>(() => Signal.PidfdSendSignal(pidfd, SigUsr1, 1u << 20));
         Assert.Equal(22, e.Errno);
         Assert.Equal("pidfd_send_signal", e.Operation);
 
@@ -190,7 +189,7 @@ public partial class PidfdTests
                 trap = -1;
             }
 
-            var viaKill = Assert.Throws<ArgumentException>(() => Os.Kill(handle, SigUsr1));
+            ArgumentException viaKill = Assert.Throws<ArgumentException>(() => Os.Kill(handle, SigUsr1));
             Assert.Contains("SafeProcessHandle", viaKill.Message, StringComparison.Ordinal);
             Assert.Throws<ArgumentException>(() => Signal.PidfdSendSignal(handle, SigUsr1));
         }
@@ -210,7 +209,7 @@ public partial class PidfdTests
     [Fact]
     public void PidfdOpen_of_a_pid_that_does_not_exist_gives_ProcessLookupException()
     {
-        var e = Assert.Throws<ProcessLookupException>(() => Os.PidfdOpen(NoSuchPid));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => Os.PidfdOpen(NoSuchPid));
         Assert.Equal(3, e.Errno);
         Assert.Equal(NoSuchPid, e.Pid);
         Assert.Equal("pidfd_open", e.Operation);
@@ -241,7 +240,7 @@ public partial class PidfdTests
             Assert.Equal(b.Process.Id, b.Pid);
 
             // Through A's pidfd: A is gone, and B, which now has A's pid, must not be signalled.
-            var e = Assert.Throws<ProcessLookupException>(() => Os.Kill(pidfdOfA, SigUsr1));
+            ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => Os.Kill(pidfdOfA, SigUsr1));
             Assert.Equal(3, e.Errno);
             Assert.Equal(pid, e.Pid);
             Assert.Throws<ProcessLookupException>(() => Signal.PidfdSendSignal(pidfdOfA, SigUsr1));

@@ -135,7 +135,7 @@ public class ProcessContainerTests
         using var container = new ProcessContainer();
         int pid = FreeIds.FindUnusedPid();
 
-        var e = Assert.Throws<ProcessLookupException>(() => container.Add(pid));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => container.Add(pid));
 
         Assert.Equal(pid, e.Pid);
         Assert.Contains(container.CgroupPath + "/cgroup.procs", e.Message, StringComparison.Ordinal);
@@ -247,7 +247,7 @@ public class ProcessContainerTests
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow + Grow;
+        DateTime deadline = DateTime.UtcNow + Grow;
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "the condition never held");

@@ -29,15 +29,15 @@ public class ProcessHandleTests
     public async Task Open_and_FromProcess_name_a_live_child_and_Signal_reaches_it()
     {
         using Child child = await Child.StartAsync("catch", "USR1", "USR2");
-        using ProcessHandle byPid = ProcessHandle.Open(child.Pid);
-        using ProcessHandle byProcess = ProcessHandle.FromProcess(child.Process);
+        using var byPid = ProcessHandle.Open(child.Pid);
+        using var byProcess = ProcessHandle.FromProcess(child.Process);
         using ProcessHandle byExtension = child.Process.OpenHandle();
 
         Assert.Equal(child.Pid, byPid.Pid);
         Assert.Equal(child.Pid, byProcess.Pid);
         Assert.Equal(child.Pid, byExtension.Pid);
         Assert.Equal($"process {child.Pid}", byPid.ToString());
-        var pidfd = Assert.IsType<SafePidfdHandle>(byPid.SafeHandle);
+        SafePidfdHandle pidfd = Assert.IsType<SafePidfdHandle>(byPid.SafeHandle);
         Assert.Equal(child.Pid, pidfd.Pid);
         Assert.False(pidfd.IsInvalid);
         Assert.True(byPid.IsAlive);
@@ -62,13 +62,13 @@ public class ProcessHandleTests
     public async Task IsAlive_turns_false_when_the_child_exits_and_Signal_then_gives_ProcessLookupException()
     {
         using Child child = await Child.StartAsync("sleep");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
         Assert.True(handle.IsAlive);
 
         Assert.Equal(0, await child.FinishAsync());
 
         Assert.False(handle.IsAlive);
-        var e = Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
         Assert.Equal(3, e.Errno);
         Assert.Equal(child.Pid, e.Pid);
         Assert.Equal(3, Assert.Throws<ProcessLookupException>(() => handle.Signal(0)).Errno);
@@ -79,7 +79,7 @@ public class ProcessHandleTests
     {
         using Child child = await Child.StartWrappedAsync(["sh", "-c", ZombieKeeper, "sh"], ["catch", "USR1"]);
         Assert.NotEqual(child.Process.Id, child.Pid);
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
         Assert.True(handle.IsAlive);
         Task exit = handle.WaitForExitAsync(Ct);
         Assert.False(exit.IsCompleted);
@@ -91,7 +91,7 @@ public class ProcessHandleTests
         Assert.False(handle.IsAlive);
 
         // The docs promise ProcessLookupException once the process has exited; a zombie has.
-        var e = Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
         Assert.Equal(3, e.Errno);
         Assert.Equal(child.Pid, e.Pid);
 
@@ -111,7 +111,7 @@ public class ProcessHandleTests
     public async Task WaitForExitAsync_completes_after_the_child_exits_for_every_waiter()
     {
         using Child child = await Child.StartAsync("sleep");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
 
         // The parameterless call is the subject here: no test token on purpose.
 #pragma warning disable xUnit1051
@@ -139,7 +139,7 @@ public class ProcessHandleTests
     public async Task WaitForExitAsync_completes_at_once_for_a_process_that_has_exited()
     {
         using Child child = await Child.StartAsync("sleep");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
         Assert.Equal(0, await child.FinishAsync());
 
         Task wait = handle.WaitForExitAsync(Ct);
@@ -151,12 +151,12 @@ public class ProcessHandleTests
     public async Task WaitForExitAsync_honours_cancellation_and_leaves_the_process_running()
     {
         using Child child = await Child.StartAsync("sleep");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
 
         // Cancelled while waiting.
         using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
         {
-            var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => handle.WaitForExitAsync(cts.Token));
+            OperationCanceledException e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => handle.WaitForExitAsync(cts.Token));
             Assert.Equal(cts.Token, e.CancellationToken);
         }
 
@@ -186,8 +186,8 @@ public class ProcessHandleTests
     public async Task ExitStatus_reads_the_exit_code_through_waitid_when_we_are_the_unreaped_parent()
     {
         // Started outside Process, so that .NET does not reap it: it stays our zombie.
-        using SpawnedProcess spawned = SpawnedProcess.Start("sh", "-c", "exit 3");
-        using ProcessHandle handle = ProcessHandle.Open(spawned.Pid);
+        using var spawned = SpawnedProcess.Start("sh", "-c", "exit 3");
+        using var handle = ProcessHandle.Open(spawned.Pid);
         await handle.WaitForExitAsync(Ct).WaitAsync(Generous, Ct);
 
         Assert.False(handle.IsAlive);
@@ -209,8 +209,8 @@ public class ProcessHandleTests
     [Fact]
     public async Task ExitStatus_reads_the_terminating_signal_through_waitid_when_we_are_the_unreaped_parent()
     {
-        using SpawnedProcess spawned = SpawnedProcess.Start("sleep", "60");
-        using ProcessHandle handle = ProcessHandle.Open(spawned.Pid);
+        using var spawned = SpawnedProcess.Start("sleep", "60");
+        using var handle = ProcessHandle.Open(spawned.Pid);
         Assert.True(handle.IsAlive);
         Assert.Null(handle.ExitStatus);
 
@@ -230,9 +230,9 @@ public class ProcessHandleTests
         // handle falls back to Process.ExitCode. Waiting on the Process first makes that certain.
         using Child exits = await Child.StartCommandAsync(ExitThree);
         using Child killed = await Child.StartCommandAsync(SleepAfterReady);
-        using ProcessHandle exitsHandle = ProcessHandle.FromProcess(exits.Process);
-        using ProcessHandle exitsByPid = ProcessHandle.Open(exits.Pid);
-        using ProcessHandle killedHandle = ProcessHandle.FromProcess(killed.Process);
+        using var exitsHandle = ProcessHandle.FromProcess(exits.Process);
+        using var exitsByPid = ProcessHandle.Open(exits.Pid);
+        using var killedHandle = ProcessHandle.FromProcess(killed.Process);
 
         Assert.Equal(3, await exits.FinishAsync());
         Assert.Equal(new ExitStatus(3, null), exitsHandle.ExitStatus);
@@ -253,7 +253,7 @@ public class ProcessHandleTests
     [InlineData(int.MinValue, "process group")]
     public void Open_refuses_pid_zero_and_below_and_says_why(int pid, string why)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ProcessHandle.Open(pid));
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => ProcessHandle.Open(pid));
         Assert.Equal("pid", e.ParamName);
         Assert.Equal(pid, e.ActualValue);
         Assert.Contains(why, e.Message, StringComparison.Ordinal);
@@ -272,7 +272,7 @@ public class ProcessHandleTests
     public void Open_of_a_pid_that_nobody_has_gives_ProcessLookupException()
     {
         int free = FreeIds.FindUnusedPid();
-        var e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.Open(free));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.Open(free));
         Assert.Equal(3, e.Errno);
         Assert.Equal(free, e.Pid);
     }
@@ -283,7 +283,7 @@ public class ProcessHandleTests
         using Child child = await Child.StartAsync("sleep");
         Assert.Equal(0, await child.FinishAsync());
 
-        var e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.FromProcess(child.Process));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.FromProcess(child.Process));
         Assert.Equal(3, e.Errno);
         Assert.Equal(child.Pid, e.Pid);
         Assert.Throws<ProcessLookupException>(() => child.Process.OpenHandle());
@@ -318,8 +318,8 @@ public class ProcessHandleTests
         using Child a = await Child.StartAsync("sleep");
         int pid = a.Pid;
         Assert.Equal(a.Process.Id, pid);
-        using ProcessHandle byPid = ProcessHandle.Open(pid);
-        using ProcessHandle byProcess = ProcessHandle.FromProcess(a.Process);
+        using var byPid = ProcessHandle.Open(pid);
+        using var byProcess = ProcessHandle.FromProcess(a.Process);
         Assert.Equal(0, await a.FinishAsync());
 
         // A is reaped; B gets its pid. B catches (and reports) everything we might wrongly send.
@@ -329,7 +329,7 @@ public class ProcessHandleTests
         foreach (ProcessHandle handle in new[] { byPid, byProcess })
         {
             Assert.False(handle.IsAlive);
-            var e = Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
+            ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
             Assert.Equal(3, e.Errno);
             Assert.Equal(pid, e.Pid);
             Assert.Throws<ProcessLookupException>(() => handle.Signal(0));

@@ -184,7 +184,7 @@ public class ProcessTreeTests
     public void KillAsync_refuses_a_pid_of_0_or_less_before_anything_starts(int pid, string why)
     {
         // Thrown by the call itself, not by the task: nothing ran, so nothing was sent.
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = ProcessTree.KillAsync(pid, Ct); });
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = ProcessTree.KillAsync(pid, Ct); });
         Assert.Equal("rootPid", e.ParamName);
         Assert.Contains(why, e.Message, StringComparison.Ordinal);
     }
@@ -193,7 +193,7 @@ public class ProcessTreeTests
     public async Task KillAsync_of_a_pid_that_does_not_exist_is_ProcessLookupException()
     {
         int pid = FreeIds.FindUnusedPid();
-        var e = await Assert.ThrowsAsync<ProcessLookupException>(() => ProcessTree.KillAsync(pid, Ct));
+        ProcessLookupException e = await Assert.ThrowsAsync<ProcessLookupException>(() => ProcessTree.KillAsync(pid, Ct));
         Assert.Equal(pid, e.Pid);
         Assert.Contains(pid.ToString(CultureInfo.InvariantCulture), e.Message, StringComparison.Ordinal);
     }

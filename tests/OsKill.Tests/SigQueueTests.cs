@@ -76,7 +76,7 @@ public class SigQueueTests(SigInfoReceiver receiver) : IClassFixture<SigInfoRece
     public void Queue_to_a_pid_that_nobody_has_gives_ProcessLookupException()
     {
         int free = FreeIds.FindUnusedPid();
-        var e = Assert.Throws<ProcessLookupException>(() => Signal.Queue(free, Signal.SIGUSR1, 1));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => Signal.Queue(free, Signal.SIGUSR1, 1));
         Assert.Equal(3, e.Errno);
         Assert.Equal(free, e.Pid);
         Assert.Equal(Signal.SIGUSR1, e.Signal);
@@ -92,7 +92,7 @@ public class SigQueueTests(SigInfoReceiver receiver) : IClassFixture<SigInfoRece
     public void An_invalid_signal_gives_OsException_EINVAL(int sig)
     {
         // To ourselves: the kernel checks the number before anything is sent.
-        var e = Assert.Throws<OsException>(() => Signal.Queue(Self, sig, 1));
+        OsException e = Assert.Throws<OsException>(() => Signal.Queue(Self, sig, 1));
         Assert.Equal(22, e.Errno);
         Assert.Equal(sig, e.Signal);
         Assert.Equal("sigqueue", e.Operation);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
@@ -399,7 +398,7 @@ public sealed class SignalNameTests
     private static async Task<PythonSignals> LoadAsync()
     {
         string json = await Python.RunAsync(OracleScript, []);
-        using JsonDocument doc = JsonDocument.Parse(json);
+        using var doc = JsonDocument.Parse(json);
         JsonElement root = doc.RootElement;
         return new PythonSignals(
             root.GetProperty("names").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal),

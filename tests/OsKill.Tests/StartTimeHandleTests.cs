@@ -19,7 +19,7 @@ public class StartTimeHandleTests
     public async Task It_signals_its_process_and_turns_not_alive_when_it_exits()
     {
         using Child child = await Child.StartAsync("catch", "USR1");
-        using ProcessHandle handle = ProcessHandle.OpenByStartTime(child.Pid);
+        using var handle = ProcessHandle.OpenByStartTime(child.Pid);
 
         Assert.IsNotType<SafePidfdHandle>(handle.SafeHandle);
         Assert.True(handle.IsAlive);
@@ -28,7 +28,7 @@ public class StartTimeHandleTests
 
         Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
         Assert.False(handle.IsAlive);
-        var e = Assert.Throws<ProcessLookupException>(() => handle.Signal(0));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => handle.Signal(0));
         Assert.Equal(3, e.Errno);
         Assert.Equal(child.Pid, e.Pid);
         Assert.Contains("start time", e.Message, StringComparison.Ordinal);
@@ -38,7 +38,7 @@ public class StartTimeHandleTests
     public async Task WaitForExitAsync_completes_when_the_process_exits_and_honours_cancellation()
     {
         using Child child = await Child.StartAsync("sleep");
-        using ProcessHandle handle = ProcessHandle.OpenByStartTime(child.Pid);
+        using var handle = ProcessHandle.OpenByStartTime(child.Pid);
 
         using (var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
         {
@@ -56,7 +56,7 @@ public class StartTimeHandleTests
     public async Task StopAsync_escalates_through_it()
     {
         using Child child = await Child.StartAsync("ignore", "TERM");
-        using ProcessHandle handle = ProcessHandle.OpenByStartTime(child.Pid);
+        using var handle = ProcessHandle.OpenByStartTime(child.Pid);
 
         var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(300)), new StopStep(Signal.SIGKILL, Generous)]);
         StopResult result = await handle.StopAsync(options, Ct);
@@ -71,7 +71,7 @@ public class StartTimeHandleTests
     {
         using Child a = await Child.StartAsync("sleep");
         int pid = a.Pid;
-        using ProcessHandle handle = ProcessHandle.OpenByStartTime(pid);
+        using var handle = ProcessHandle.OpenByStartTime(pid);
         Assert.Equal(0, await a.FinishAsync());
 
         using Child b = await PidReuse.StartChildOnPidAsync(pid, "catch", "USR1", "USR2");
@@ -94,7 +94,7 @@ public class StartTimeHandleTests
     public void Opening_a_free_pid_gives_ProcessLookupException_and_pid_0_is_refused()
     {
         int free = FreeIds.FindUnusedPid();
-        var e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.OpenByStartTime(free));
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.OpenByStartTime(free));
         Assert.Equal(free, e.Pid);
         Assert.Throws<ArgumentOutOfRangeException>(() => ProcessHandle.OpenByStartTime(0));
     }

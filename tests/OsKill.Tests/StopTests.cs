@@ -19,7 +19,7 @@ public class StopTests
     public async Task A_child_that_handles_SIGTERM_exits_in_the_polite_step()
     {
         using Child child = await Child.StartAsync("catch-exit", "TERM");
-        using ProcessHandle handle = ProcessHandle.FromProcess(child.Process);
+        using var handle = ProcessHandle.FromProcess(child.Process);
 
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Long), Ct);
 
@@ -43,7 +43,7 @@ public class StopTests
     {
         using Child child = await Child.StartAsync("ignore", "TERM");
         Assert.True(IgnoresSignal(child.Pid, Signal.SIGTERM), "the child does not ignore SIGTERM");
-        using ProcessHandle handle = ProcessHandle.FromProcess(child.Process);
+        using var handle = ProcessHandle.FromProcess(child.Process);
 
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Short), Ct);
 
@@ -65,10 +65,10 @@ public class StopTests
     public async Task The_result_carries_the_exact_exit_status_when_we_are_the_unreaped_parent()
     {
         // Started outside Process, so that they stay zombies for waitid to read.
-        using SpawnedProcess polite = SpawnedProcess.Start("sleep", "60");
-        using SpawnedProcess stubborn = SpawnedProcess.Start("sh", "-c", "trap '' TERM; exec sleep 60");
-        using ProcessHandle politeHandle = ProcessHandle.Open(polite.Pid);
-        using ProcessHandle stubbornHandle = ProcessHandle.Open(stubborn.Pid);
+        using var polite = SpawnedProcess.Start("sleep", "60");
+        using var stubborn = SpawnedProcess.Start("sh", "-c", "trap '' TERM; exec sleep 60");
+        using var politeHandle = ProcessHandle.Open(polite.Pid);
+        using var stubbornHandle = ProcessHandle.Open(stubborn.Pid);
 
         // SIG_IGN survives exec: wait until sh has set it and become sleep.
         Assert.True(
@@ -93,24 +93,24 @@ public class StopTests
         // SIGINT 200 ms, SIGHUP 200 ms, SIGKILL. The step that should end a process gets a long
         // timeout instead (a process dies of it at once, so that costs nothing): being survived is
         // certain (SIG_IGN) but dying within 200 ms is not on a busy machine.
-        TimeSpan step = TimeSpan.FromMilliseconds(200);
+        var step = TimeSpan.FromMilliseconds(200);
         StopOptions Chain(TimeSpan intTimeout, TimeSpan hupTimeout) => new(
             [new StopStep(Signal.SIGINT, intTimeout), new StopStep(Signal.SIGHUP, hupTimeout), new StopStep(Signal.SIGKILL, Long)]);
 
         // Dies of SIGINT; ignores SIGINT and dies of SIGHUP; ignores both and needs SIGKILL. These
         // are plain `sleep`s (sh sets SIG_IGN, which survives exec), so that each death is the
         // kernel's default action: no handler has to run first.
-        using SpawnedProcess onInt = SpawnedProcess.Start("sleep", "60");
-        using SpawnedProcess onHup = SpawnedProcess.Start("sh", "-c", "trap '' INT; exec sleep 60");
-        using SpawnedProcess onKill = SpawnedProcess.Start("sh", "-c", "trap '' INT HUP; exec sleep 60");
+        using var onInt = SpawnedProcess.Start("sleep", "60");
+        using var onHup = SpawnedProcess.Start("sh", "-c", "trap '' INT; exec sleep 60");
+        using var onKill = SpawnedProcess.Start("sh", "-c", "trap '' INT HUP; exec sleep 60");
         Assert.True(
             await WaitUntilAsync(() =>
                 Comm(onHup.Pid) == "sleep" && IgnoresSignal(onHup.Pid, Signal.SIGINT) &&
                 Comm(onKill.Pid) == "sleep" && IgnoresSignal(onKill.Pid, Signal.SIGINT) && IgnoresSignal(onKill.Pid, Signal.SIGHUP)),
             "sh did not become a sleep that ignores the signals");
-        using ProcessHandle intHandle = ProcessHandle.Open(onInt.Pid);
-        using ProcessHandle hupHandle = ProcessHandle.Open(onHup.Pid);
-        using ProcessHandle killHandle = ProcessHandle.Open(onKill.Pid);
+        using var intHandle = ProcessHandle.Open(onInt.Pid);
+        using var hupHandle = ProcessHandle.Open(onHup.Pid);
+        using var killHandle = ProcessHandle.Open(onKill.Pid);
 
         StopResult[] results = await Task.WhenAll(
             intHandle.StopAsync(Chain(Long, step), Ct),
@@ -136,14 +136,14 @@ public class StopTests
     [Fact]
     public async Task Graceful_takes_the_polite_signal_and_the_grace_period()
     {
-        StopOptions options = StopOptions.Graceful(TimeSpan.FromSeconds(7), Signal.SIGINT);
+        var options = StopOptions.Graceful(TimeSpan.FromSeconds(7), Signal.SIGINT);
         Assert.Equal([new StopStep(Signal.SIGINT, TimeSpan.FromSeconds(7)), new StopStep(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
         Assert.Equal(TimeSpan.FromSeconds(5), StopOptions.DefaultGracePeriod);
         Assert.Equal([new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(5)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Default.Steps);
         Assert.Equal([new StopStep(Signal.SIGTERM, Short), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Graceful(Short).Steps);
 
         using Child child = await Child.StartAsync("catch-exit", "INT", "TERM");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
         StopResult result = await handle.StopAsync(options, Ct);
 
         Assert.Equal(0, result.StepIndex);
@@ -173,7 +173,7 @@ public class StopTests
     public async Task An_exited_process_gives_AlreadyExited_and_nothing_is_sent()
     {
         using Child child = await Child.StartAsync("sleep");
-        using ProcessHandle handle = ProcessHandle.FromProcess(child.Process);
+        using var handle = ProcessHandle.FromProcess(child.Process);
         Assert.Equal(0, await child.FinishAsync());
 
         StopResult viaHandle = await handle.StopAsync(StopOptions.Graceful(Long), Ct);
@@ -195,8 +195,8 @@ public class StopTests
     {
         // Our own unreaped child: StopAsync must see that it has exited, send nothing, and report
         // how it ended (SIGUSR1 was its death) rather than a SIGTERM it never got.
-        using SpawnedProcess spawned = SpawnedProcess.Start("sleep", "60");
-        using ProcessHandle handle = ProcessHandle.Open(spawned.Pid);
+        using var spawned = SpawnedProcess.Start("sleep", "60");
+        using var handle = ProcessHandle.Open(spawned.Pid);
         handle.Signal(Signal.SIGUSR1);
         await handle.WaitForExitAsync(Ct).WaitAsync(Long, Ct);
         Assert.Equal('Z', ProcState.State(spawned.Pid));
@@ -213,7 +213,7 @@ public class StopTests
     public async Task Cancellation_before_the_first_step_sends_nothing()
     {
         using Child child = await Child.StartAsync("catch", "TERM", "INT");
-        using ProcessHandle handle = ProcessHandle.FromProcess(child.Process);
+        using var handle = ProcessHandle.FromProcess(child.Process);
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
@@ -230,7 +230,7 @@ public class StopTests
     public async Task Cancellation_while_waiting_stops_the_escalation()
     {
         using Child child = await Child.StartAsync("catch", "TERM");
-        using ProcessHandle handle = ProcessHandle.FromProcess(child.Process);
+        using var handle = ProcessHandle.FromProcess(child.Process);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
         Task<StopResult> stop = handle.StopAsync(StopOptions.Graceful(Long), cts.Token);
@@ -253,7 +253,7 @@ public class StopTests
     public async Task When_the_last_step_times_out_the_result_says_the_process_still_runs()
     {
         using Child child = await Child.StartAsync("ignore", "TERM");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
 
         StopResult result = await handle.StopAsync(new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(200))]), Ct);
 
@@ -271,7 +271,7 @@ public class StopTests
     {
         Assert.Equal("steps", Assert.Throws<ArgumentException>(() => new StopOptions([])).ParamName);
         Assert.Throws<ArgumentNullException>(() => new StopOptions(null!));
-        var negative = Assert.Throws<ArgumentException>(() => new StopOptions(
+        ArgumentException negative = Assert.Throws<ArgumentException>(() => new StopOptions(
             [new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(1)), new StopStep(Signal.SIGKILL, TimeSpan.FromMilliseconds(-2))]));
         Assert.Equal("steps", negative.ParamName);
         Assert.Contains("negative", negative.Message, StringComparison.Ordinal);
@@ -300,7 +300,7 @@ public class StopTests
 
     private static async Task<bool> WaitUntilAsync(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow + Long;
+        DateTime deadline = DateTime.UtcNow + Long;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)

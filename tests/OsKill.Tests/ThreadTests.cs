@@ -55,7 +55,7 @@ public class ThreadTests
     public void PthreadKill_with_an_invalid_signal_gives_EINVAL()
     {
         nuint self = Signal.CurrentThreadId;
-        var e = Assert.Throws<OsException>(() => Signal.PthreadKill(self, 1000));
+        OsException e = Assert.Throws<OsException>(() => Signal.PthreadKill(self, 1000));
         Assert.Equal(22, e.Errno);
         Assert.Equal("pthread_kill", e.Operation);
         Assert.Equal(1000, e.Signal);
@@ -82,7 +82,7 @@ public class ThreadTests
     [Fact]
     public void RaiseSignal_with_an_invalid_signal_gives_EINVAL()
     {
-        var e = Assert.Throws<OsException>(() => Signal.RaiseSignal(1000));
+        OsException e = Assert.Throws<OsException>(() => Signal.RaiseSignal(1000));
         Assert.Equal(22, e.Errno);
         Assert.Equal("raise", e.Operation);
         Assert.Equal(1000, e.Signal);

@@ -24,7 +24,7 @@ public class TracingTests
         Os.Kill(child.Pid, Signal.SIGUSR1);
 
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
-        var e = Assert.Single(listener.Expect("Kill", p => (int)p["pid"]! == child.Pid, 1));
+        IReadOnlyDictionary<string, object?> e = Assert.Single(listener.Expect("Kill", p => (int)p["pid"]! == child.Pid, 1));
         Assert.Equal(new[] { "pid", "sig", "errno" }, e.Keys);
         Assert.Equal(Signal.SIGUSR1, e["sig"]);
         Assert.Equal(0, e["errno"]);
@@ -38,7 +38,7 @@ public class TracingTests
 
         Assert.Throws<ProcessLookupException>(() => Os.Kill(NoSuchPid, Signal.SIGUSR2));
 
-        var e = Assert.Single(listener.Expect("Kill", p => (int)p["pid"]! == NoSuchPid, 1));
+        IReadOnlyDictionary<string, object?> e = Assert.Single(listener.Expect("Kill", p => (int)p["pid"]! == NoSuchPid, 1));
         Assert.Equal(Signal.SIGUSR2, e["sig"]);
         Assert.Equal(3, e["errno"]);
     }
@@ -56,11 +56,11 @@ public class TracingTests
         Assert.Throws<ProcessLookupException>(() => Os.KillPg(NoSuchGroup, 0));
 
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
-        var sent = Assert.Single(listener.Expect("KillPg", p => (int)p["pgid"]! == child.Pid, 1));
+        IReadOnlyDictionary<string, object?> sent = Assert.Single(listener.Expect("KillPg", p => (int)p["pgid"]! == child.Pid, 1));
         Assert.Equal(new[] { "pgid", "sig", "errno" }, sent.Keys);
         Assert.Equal(Signal.SIGUSR1, sent["sig"]);
         Assert.Equal(0, sent["errno"]);
-        var failed = Assert.Single(listener.Expect("KillPg", p => (int)p["pgid"]! == NoSuchGroup, 1));
+        IReadOnlyDictionary<string, object?> failed = Assert.Single(listener.Expect("KillPg", p => (int)p["pgid"]! == NoSuchGroup, 1));
         Assert.Equal(0, failed["sig"]);
         Assert.Equal(3, failed["errno"]);
 
@@ -83,7 +83,7 @@ public class TracingTests
         Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
         Assert.Throws<ProcessLookupException>(() => Os.Kill(pidfd, 0));
 
-        var events = listener.Expect("PidfdSendSignal", p => (int)p["pid"]! == child.Pid, 3);
+        List<IReadOnlyDictionary<string, object?>> events = listener.Expect("PidfdSendSignal", p => (int)p["pid"]! == child.Pid, 3);
         Assert.All(events, e => Assert.Equal(new[] { "pidfd", "pid", "sig", "errno" }, e.Keys));
         Assert.All(events, e => Assert.Equal(pidfd.FileDescriptor, e["pidfd"]));
         Assert.Equal(new[] { Signal.SIGUSR1, Signal.SIGUSR2, 0 }, events.Select(e => (int)e["sig"]!));
@@ -104,7 +104,7 @@ public class TracingTests
         Signal.PthreadKill(self, 0);
         Assert.Throws<OsException>(() => Signal.PthreadKill(self, 1000));
 
-        var events = listener.Expect("PthreadKill", p => (long)p["threadId"]! == (long)self, 2);
+        List<IReadOnlyDictionary<string, object?>> events = listener.Expect("PthreadKill", p => (long)p["threadId"]! == (long)self, 2);
         Assert.All(events, e => Assert.Equal(new[] { "threadId", "sig", "errno" }, e.Keys));
         Assert.Equal(new[] { 0, 1000 }, events.Select(e => (int)e["sig"]!));
         Assert.Equal(new[] { 0, 22 }, events.Select(e => (int)e["errno"]!));

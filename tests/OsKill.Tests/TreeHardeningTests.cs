@@ -25,7 +25,7 @@ public class TreeHardeningTests
     public Task A_tree_kill_raises_os_kill_for_the_SIGSTOP_and_the_SIGKILL_of_every_member() =>
         TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
         {
-            var (result, log) = await RecordedAsync(() => ProcessTree.KillAsync(bash.Id, Ct));
+            (TreeKillResult? result, List<(int Pid, int Sig)>? log) = await RecordedAsync(() => ProcessTree.KillAsync(bash.Id, Ct));
 
             Assert.Equal(before.Select(s => s.Pid).Order(), result.KilledPids.Order());
             Assert.DoesNotContain(before, Trees.StillAlive);
@@ -57,7 +57,7 @@ public class TreeHardeningTests
             Assert.DoesNotContain(log, e => e.Sig == Signal.SIGKILL);
 
             // Every member stopped before the veto (bash at least) was continued.
-            List<int> stopped = log.Where(e => e.Sig == Signal.SIGSTOP && e.Pid != Grandchild(bash, before)).Select(e => e.Pid).ToList();
+            var stopped = log.Where(e => e.Sig == Signal.SIGSTOP && e.Pid != Grandchild(bash, before)).Select(e => e.Pid).ToList();
             Assert.Contains(bash.Id, stopped);
             Assert.All(stopped, pid => Assert.Contains((pid, Signal.SIGCONT), log));
         });
@@ -66,7 +66,7 @@ public class TreeHardeningTests
     public Task A_tree_stop_raises_the_step_signal_and_SIGCONT_for_every_member() =>
         TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
         {
-            var (result, log) = await RecordedAsync(() => bash.StopTreeAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct));
+            (TreeStopResult? result, List<(int Pid, int Sig)>? log) = await RecordedAsync(() => bash.StopTreeAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct));
 
             Assert.Equal(0, result.StepIndex);
             Assert.DoesNotContain(before, Trees.StillAlive);
@@ -93,12 +93,12 @@ public class TreeHardeningTests
     private static async Task<List<(int Pid, int Sig)>> VetoForTheGrandchildAsync(Process bash, List<Trees.Seen> before, int sig, Func<Task> call)
     {
         int grandchild = Grandchild(bash, before);
-        var scope = new object();
+        object scope = new object();
         var veto = new TreeVetoException($"no {Signal.Name(sig)} for pid {grandchild}");
         List<(int Pid, int Sig)> log = [];
         AddKillHook(scope, log, (pid, s) => pid == grandchild && s == sig ? veto : null);
 
-        var thrown = await Assert.ThrowsAsync<TreeVetoException>(() => InScopeAsync(scope, async () =>
+        TreeVetoException thrown = await Assert.ThrowsAsync<TreeVetoException>(() => InScopeAsync(scope, async () =>
         {
             await call();
             return 0;
@@ -117,11 +117,11 @@ public class TreeHardeningTests
         // of the call, so that a missing refusal fails the test instead of freezing the test host.
         using var thread = OwnThread.Start();
         using SafePidfdHandle pidfd = Os.PidfdOpen(thread.Tid, PidfdThread);
-        var scope = new object();
+        object scope = new object();
         List<(int Pid, int Sig)> log = [];
         AddKillHook(scope, log, (pid, sig) => new InvalidOperationException($"the test host's thread {thread.Tid} was about to be sent signal {sig} (pid {pid})"));
 
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => InScopeAsync(scope, () => ProcessTree.KillAsync(pidfd, Ct)));
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => InScopeAsync(scope, () => ProcessTree.KillAsync(pidfd, Ct)));
 
         Assert.Contains($"thread {thread.Tid}", e.Message, StringComparison.Ordinal);
         Assert.Contains($"calling process (pid {Environment.ProcessId})", e.Message, StringComparison.Ordinal);
@@ -136,8 +136,8 @@ public class TreeHardeningTests
         // EINVAL before): the error says that the pid is one of our threads, not a bare errno.
         using var thread = OwnThread.Start();
 
-        var kill = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.KillAsync(thread.Tid, Ct));
-        var stop = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.StopAsync(thread.Tid, null, Ct));
+        ArgumentException kill = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.KillAsync(thread.Tid, Ct));
+        ArgumentException stop = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.StopAsync(thread.Tid, null, Ct));
 
         foreach (ArgumentException e in new[] { kill, stop })
         {
@@ -149,12 +149,12 @@ public class TreeHardeningTests
     [Fact]
     public async Task A_thread_pidfd_of_another_process_is_refused_and_the_process_is_untouched()
     {
-        using Process sleep = Process.Start("sleep", "1000");
+        using var sleep = Process.Start("sleep", "1000");
         try
         {
             using SafePidfdHandle pidfd = Os.PidfdOpen(sleep.Id, PidfdThread);
 
-            var e = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.KillAsync(pidfd, Ct));
+            ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.KillAsync(pidfd, Ct));
 
             Assert.Contains("PIDFD_THREAD", e.Message, StringComparison.Ordinal);
             Assert.Contains($"Os.PidfdOpen({sleep.Id})", e.Message, StringComparison.Ordinal);
@@ -245,7 +245,7 @@ public class TreeHardeningTests
                         .ContinueWith(_ => File.WriteAllText(cgroup + "/freezer.state", "THAWED"), Ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
                     var clock = Stopwatch.StartNew();
                     (Task<TreeKillResult> kill, TimeSpan cpu) = FreezeOnThisThread(() => ProcessTree.KillAsync(bash.Id, Ct));
-                    var e = await Assert.ThrowsAsync<TimeoutException>(() => kill);
+                    TimeoutException e = await Assert.ThrowsAsync<TimeoutException>(() => kill);
                     clock.Stop();
                     await thaw;
                     TestContext.Current.TestOutputHelper?.WriteLine($"{clock.Elapsed}, the freeze used {cpu} of CPU: {e.Message}");
@@ -303,7 +303,7 @@ public class TreeHardeningTests
     /// <summary>Runs <paramref name="call"/> with a hook that logs its os.kill events; returns its result and the log.</summary>
     private static async Task<(T Result, List<(int Pid, int Sig)> Log)> RecordedAsync<T>(Func<Task<T>> call)
     {
-        var scope = new object();
+        object scope = new object();
         List<(int Pid, int Sig)> log = [];
         AddKillHook(scope, log, veto: null);
         return (await InScopeAsync(scope, call), log);
@@ -360,7 +360,7 @@ public class TreeHardeningTests
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "the condition did not come true within 20 s");

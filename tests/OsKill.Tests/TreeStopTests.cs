@@ -135,15 +135,15 @@ public class TreeStopTests
     [InlineData(-1)]
     public void ProcessTree_StopAsync_refuses_pid_0_and_negative_pids_before_anything_starts(int pid)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = ProcessTree.StopAsync(pid, null, Ct); });
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = ProcessTree.StopAsync(pid, null, Ct); });
         Assert.Contains("greater than 0", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task StopTreeAsync_of_the_callers_parent_is_refused_and_sends_nothing()
     {
-        using ProcessHandle parent = ProcessHandle.Open(ParentPid());
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => parent.StopTreeAsync(null, Ct));
+        using var parent = ProcessHandle.Open(ParentPid());
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => parent.StopTreeAsync(null, Ct));
         Assert.Contains("ancestor", e.Message, StringComparison.Ordinal);
     }
 

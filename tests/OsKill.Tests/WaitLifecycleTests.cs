@@ -62,7 +62,7 @@ public class WaitLifecycleTests
         // The same code path as a 50-day step, with the longest timer shortened to 100 ms: the
         // 600 ms step must last 600 ms, not end with its first 100 ms part.
         using Child child = await Child.StartAsync("ignore", "TERM");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
         var step = TimeSpan.FromMilliseconds(600);
         var options = new StopOptions([new StopStep(Signal.SIGTERM, step), new StopStep(Signal.SIGKILL, Long)]);
 
@@ -83,7 +83,7 @@ public class WaitLifecycleTests
 
         foreach (TimeSpan t in new[] { TimeSpan.MinValue, TimeSpan.FromTicks(-1), TimeSpan.FromMilliseconds(-2) })
         {
-            var e = Assert.Throws<ArgumentException>(() => new StopOptions([new StopStep(Signal.SIGTERM, t)]));
+            ArgumentException e = Assert.Throws<ArgumentException>(() => new StopOptions([new StopStep(Signal.SIGTERM, t)]));
             Assert.Equal("steps", e.ParamName);
         }
     }
@@ -97,7 +97,7 @@ public class WaitLifecycleTests
     private static async Task AssertTheFirstStepIsStillWaitingAfterASecondAsync(long ticks, int next, Func<ProcessHandle, StopOptions, CancellationToken, Task> stop)
     {
         using Child child = await Child.StartAsync("catch", "USR1", "TERM");
-        using ProcessHandle handle = ProcessHandle.Open(child.Pid);
+        using var handle = ProcessHandle.Open(child.Pid);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var options = new StopOptions([new StopStep(Signal.SIGUSR1, new TimeSpan(ticks)), new StopStep(next, Long)]);
 
@@ -122,7 +122,7 @@ public class WaitLifecycleTests
     public async Task Dispose_ends_pending_waits_and_stops_with_ObjectDisposedException_and_sends_nothing_more(bool byStartTime)
     {
         using Child child = await Child.StartAsync("catch", "USR1", "USR2", "TERM");
-        var handle = byStartTime ? ProcessHandle.OpenByStartTime(child.Pid) : ProcessHandle.Open(child.Pid);
+        ProcessHandle handle = byStartTime ? ProcessHandle.OpenByStartTime(child.Pid) : ProcessHandle.Open(child.Pid);
         int? fd = (handle.SafeHandle as SafePidfdHandle)?.FileDescriptor;
 
 #pragma warning disable xUnit1051 // no token on purpose: only the Dispose may end these

@@ -113,7 +113,7 @@ internal static class Cases
 
     private static void TerminateExitCode(int sig)
     {
-        using Child c = Child.Start("sleep");
+        using var c = Child.Start("sleep");
         c.WaitReady();
         Os.Kill(c.Pid, sig);
         uint code = c.WaitExitOrFail(Seen);
@@ -142,7 +142,7 @@ internal static class Cases
 
     private static void HandleKill()
     {
-        using Child c = Child.Start("sleep");
+        using var c = Child.Start("sleep");
         c.WaitReady();
         SafeProcessHandle handle = c.Process.SafeHandle;
         Os.Kill(handle, 77);
@@ -162,7 +162,7 @@ internal static class Cases
 
     private static void ExitedProcess()
     {
-        using Child c = Child.Start("exit", false, "7");
+        using var c = Child.Start("exit", false, "7");
         Check.Equal(7u, c.WaitExitOrFail(Seen), "exit code of the exit child");
 
         // Our handle keeps the exited process's pid alive: OpenProcess still succeeds.
@@ -208,7 +208,7 @@ internal static class Cases
             }),
             "Audit.AddHook returned false");
 
-        using Child c = Child.Start("sleep");
+        using var c = Child.Start("sleep");
         c.WaitReady();
 
         s_vetoPid = c.Pid;
@@ -243,7 +243,7 @@ internal static class Cases
     // documentation says Windows drops it; this case has been run under Wine only.
     private static void CtrlCToProcessGroup()
     {
-        using Child c = Child.Start("ctrl-handler", newProcessGroup: true);
+        using var c = Child.Start("ctrl-handler", newProcessGroup: true);
         c.WaitReady();
         int driverBefore = Program.DriverCtrlC;
         Os.Kill(c.Pid, Signal.CTRL_C_EVENT);
@@ -255,7 +255,7 @@ internal static class Cases
 
     private static void CtrlCIgnoredByNewGroup()
     {
-        using Child c = Child.Start("ctrl-handler", newProcessGroup: true, "keep-ignore");
+        using var c = Child.Start("ctrl-handler", newProcessGroup: true, "keep-ignore");
         c.WaitReady();
         Os.Kill(c.Pid, Signal.CTRL_C_EVENT);
         Check.True(!c.WaitReport("got", Grace), $"{c.Description} saw Ctrl+C without re-enabling it: report [{c.Report}]");
@@ -266,7 +266,7 @@ internal static class Cases
     {
         // Group 0 is every process on our console (Windows), or our own group (Wine): either way
         // the driver and a child in its group. The driver's handler swallows it.
-        using Child c = Child.Start("ctrl-handler");
+        using var c = Child.Start("ctrl-handler");
         c.WaitReady();
         int driverBefore = Program.DriverCtrlC;
         Os.Kill(0, Signal.CTRL_C_EVENT);
@@ -282,7 +282,7 @@ internal static class Cases
 
     private static void CtrlBreakToProcessGroup()
     {
-        using Child c = Child.Start("ctrl-handler", newProcessGroup: true);
+        using var c = Child.Start("ctrl-handler", newProcessGroup: true);
         c.WaitReady();
         try
         {
@@ -299,8 +299,8 @@ internal static class Cases
 
     private static void SendCtrlCNewConsole()
     {
-        using Child target = Child.StartOnNewConsole("ctrl-handler");
-        using Child control = Child.StartOnNewConsole("ctrl-handler");
+        using var target = Child.StartOnNewConsole("ctrl-handler");
+        using var control = Child.StartOnNewConsole("ctrl-handler");
         target.WaitReady();
         control.WaitReady();
         int driverC = Program.DriverCtrlC, driverBreak = Program.DriverCtrlBreak;
@@ -317,7 +317,7 @@ internal static class Cases
 
     private static void SendCtrlCSameConsole(bool newGroup)
     {
-        using Child c = Child.Start("ctrl-handler", newProcessGroup: newGroup);
+        using var c = Child.Start("ctrl-handler", newProcessGroup: newGroup);
         c.WaitReady();
         int driverBefore = Program.DriverCtrlC;
 
@@ -341,7 +341,7 @@ internal static class Cases
 
     private static void SendCtrlBreakNewConsole()
     {
-        using Child target = Child.StartOnNewConsole("ctrl-handler");
+        using var target = Child.StartOnNewConsole("ctrl-handler");
         target.WaitReady();
         try
         {

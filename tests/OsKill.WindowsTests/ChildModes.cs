@@ -335,7 +335,7 @@ internal static unsafe class ChildModes
             TryAdd(report, "pid", () => container.Add(Environment.ProcessId));
             TryAdd(report, "handle", () =>
             {
-                using Process self = Process.GetCurrentProcess();
+                using var self = Process.GetCurrentProcess();
                 container.Add(self);
             });
             Write(report, $"members: {string.Join(' ', container.GetProcessIds())}");

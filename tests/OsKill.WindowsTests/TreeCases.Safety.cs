@@ -54,10 +54,10 @@ internal static partial class TreeCases
     /// </summary>
     private static void TreeAudit()
     {
-        using Child root = Child.Start("tree", false, "1", "2");
+        using var root = Child.Start("tree", false, "1", "2");
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.FromProcess(root.Process);
+        using var handle = ProcessHandle.FromProcess(root.Process);
 
         (TreeKillResult r, List<(int Pid, int Sig, int Alive)> events) = Recording(members, () => handle.KillTreeAsync().GetAwaiter().GetResult());
 
@@ -107,10 +107,10 @@ internal static partial class TreeCases
     private static void TreeAuditVeto()
     {
         string beat = Path.Combine(Child.WorkDir, $"beat-{Guid.NewGuid():N}");
-        using Child root = Child.StartHidden("tree", "1", "2", "ctrl", "beat=" + beat);
+        using var root = Child.StartHidden("tree", "1", "2", "ctrl", "beat=" + beat);
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.Open(root.Pid);
+        using var handle = ProcessHandle.Open(root.Pid);
         int leaf = pids[^1];
 
         List<(int Pid, int Sig)> seen = Vetoed("KillTreeAsync", leaf, () => handle.KillTreeAsync().GetAwaiter().GetResult());
@@ -166,7 +166,7 @@ internal static partial class TreeCases
     {
         Thread.Sleep(300);
         Check.Equal(Sorted(pids), Sorted(members.Alive()), $"members alive after {after}");
-        Dictionary<int, int> before = pids.ToDictionary(pid => pid, pid => LastBeat(beat, pid));
+        var before = pids.ToDictionary(pid => pid, pid => LastBeat(beat, pid));
         Thread.Sleep(700);
         int[] still = [.. pids.Where(pid => LastBeat(beat, pid) <= before[pid])];
         Check.Equal(string.Empty, Fmt(still), $"members that stopped beating after {after} (left suspended)");
@@ -245,7 +245,7 @@ internal static partial class TreeCases
     /// </summary>
     private static void ContainerRefusesCaller()
     {
-        using Child c = Child.Start("container-add-self");
+        using var c = Child.Start("container-add-self");
         uint code = c.WaitExitOrFail(TreeReady);
         string report = c.Report;
         Info("container-refuses-caller", report);
@@ -262,11 +262,11 @@ internal static partial class TreeCases
     /// </summary>
     private static void TreeStopHugeTimeouts()
     {
-        using Child root = Child.StartOnNewConsole("tree", "1", "1", "ignore");
+        using var root = Child.StartOnNewConsole("tree", "1", "1", "ignore");
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.Open(root.Pid);
-        TimeSpan cancelAfter = TimeSpan.FromSeconds(2);
+        using var handle = ProcessHandle.Open(root.Pid);
+        var cancelAfter = TimeSpan.FromSeconds(2);
         (string Name, TimeSpan Timeout)[] limits = [("TimeSpan.MaxValue", TimeSpan.MaxValue), ("50 days", TimeSpan.FromDays(50)), ("Timeout.InfiniteTimeSpan", Timeout.InfiniteTimeSpan)];
         foreach ((string name, TimeSpan limit) in limits)
         {
@@ -305,7 +305,7 @@ internal static partial class TreeCases
     private static void OwnerKilled(bool contain)
     {
         string name = contain ? "container-owner-killed" : "owner-killed-no-container";
-        using Child owner = Child.Start("container-owner", false, contain ? "contain" : "plain");
+        using var owner = Child.Start("container-owner", false, contain ? "contain" : "plain");
         string? line = ChildModes.WaitForLine(owner.ReportFile, $"ready {owner.Pid} ", TreeReady);
         if (line is null)
         {
@@ -348,12 +348,12 @@ internal static partial class TreeCases
     /// </summary>
     private static void WaitOnDisposedHandle()
     {
-        using Child target = Child.Start("sleep");
-        using Child other = Child.Start("sleep");
+        using var target = Child.Start("sleep");
+        using var other = Child.Start("sleep");
         target.WaitReady();
         other.WaitReady();
 
-        ProcessHandle cancelled = ProcessHandle.Open(target.Pid);
+        var cancelled = ProcessHandle.Open(target.Pid);
         using var cts = new CancellationTokenSource();
         Task first = cancelled.WaitForExitAsync(cts.Token);
         Check.True(!first.IsCompleted, "the wait completed while the process runs");
@@ -361,7 +361,7 @@ internal static partial class TreeCases
         cancelled.Dispose();
         Check.True(SpinWait.SpinUntil(() => first.IsCompleted, TimeSpan.FromSeconds(1)) && first.IsCanceled, $"the cancelled wait is {first.Status} 1 s after the cancellation");
 
-        ProcessHandle pending = ProcessHandle.Open(target.Pid);
+        var pending = ProcessHandle.Open(target.Pid);
         Task second = pending.WaitForExitAsync();
         Thread.Sleep(300);
         pending.Dispose();
@@ -376,7 +376,7 @@ internal static partial class TreeCases
                 decoys.Add(new EventWaitHandle(true, EventResetMode.ManualReset));
             }
 
-            using ProcessHandle third = ProcessHandle.Open(other.Pid);
+            using var third = ProcessHandle.Open(other.Pid);
             Task waker = third.WaitForExitAsync();
             Thread.Sleep(1000);
             Check.True(!waker.IsCompleted, "the wait on the other child completed while it runs");

@@ -64,7 +64,7 @@ internal static partial class TreeCases
 
     private static void NtSuspendProcess()
     {
-        using Child c = Child.Start("counter");
+        using var c = Child.Start("counter");
         c.WaitReady();
         Check.True(ChildModes.WaitForLine(c.ReportFile, "count 5", Seen) is not null, $"{c.Description} does not count: [{c.Report}]");
         int status = Native.NtSuspendProcess(c.Handle);
@@ -98,7 +98,7 @@ internal static partial class TreeCases
         ArgumentException byPid = Check.Throws<ArgumentException>(() => ProcessTree.KillAsync(self).GetAwaiter().GetResult(), "ProcessTree.KillAsync(the caller)");
         Check.True(byPid.Message.Contains($"pid {self}", StringComparison.Ordinal), $"the refusal does not name the pid: {byPid.Message}");
         _ = Check.Throws<ArgumentException>(() => ProcessTree.StopAsync(self).GetAwaiter().GetResult(), "ProcessTree.StopAsync(the caller)");
-        using (ProcessHandle own = ProcessHandle.Open(self))
+        using (var own = ProcessHandle.Open(self))
         {
             _ = Check.Throws<ArgumentException>(() => own.KillTreeAsync().GetAwaiter().GetResult(), "ProcessHandle.KillTreeAsync on the caller's own handle");
             _ = Check.Throws<ArgumentException>(() => own.StopTreeAsync().GetAwaiter().GetResult(), "ProcessHandle.StopTreeAsync on the caller's own handle");
@@ -106,18 +106,18 @@ internal static partial class TreeCases
 
         // An ancestor: a child asks for the tree of its parent, the driver. Were it not refused,
         // the driver would be suspended and ended, and no summary line would follow.
-        using Child c = Child.Start("kill-tree-of", false, self.ToString(CultureInfo.InvariantCulture));
+        using var c = Child.Start("kill-tree-of", false, self.ToString(CultureInfo.InvariantCulture));
         Check.Equal(0u, c.WaitExitOrFail(TimeSpan.FromSeconds(20)), $"exit code of {c.Description} (report [{c.Report}])");
         Check.True(c.Report.Contains("refused: ArgumentException", StringComparison.Ordinal), $"the child's tree kill of its parent (the driver) was not refused: [{c.Report}]");
     }
 
     private static void TreeKill()
     {
-        using Child root = Child.Start("tree", false, "2", "2");
+        using var root = Child.Start("tree", false, "2", "2");
         List<int> pids = WaitTree(root);
         Check.Equal(7, pids.Count, $"members reported by the tree [{root.Report}]");
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.FromProcess(root.Process);
+        using var handle = ProcessHandle.FromProcess(root.Process);
 
         TreeKillResult r = handle.KillTreeAsync().GetAwaiter().GetResult();
 
@@ -137,7 +137,7 @@ internal static partial class TreeCases
     private static void TreeKillForking()
     {
         HashSet<int> before = OurProcesses();
-        using Child root = Child.Start("fork-loop", false, "8", "root");
+        using var root = Child.Start("fork-loop", false, "8", "root");
         root.WaitReady();
         if (!WaitMembers(root.ReportFile, 3, TreeReady))
         {
@@ -164,14 +164,14 @@ internal static partial class TreeCases
     /// </summary>
     private static void TreeKillExitedRoot()
     {
-        using Child root = Child.Start("orphan-middle");
+        using var root = Child.Start("orphan-middle");
         Check.Equal(0u, root.WaitExitOrFail(TimeSpan.FromSeconds(25)), $"exit code of {root.Description} (report [{root.Report}])");
         string? line = ChildModes.WaitForLine(root.ReportFile, "grandchild ", TimeSpan.Zero);
         Check.True(line is not null, $"{root.Description} did not report its child: [{root.Report}]");
         int child = int.Parse(line![11..], CultureInfo.InvariantCulture);
         using var members = new Members([child]);
 
-        using ProcessHandle handle = ProcessHandle.Open(root.Pid);
+        using var handle = ProcessHandle.Open(root.Pid);
         Check.True(!handle.IsAlive, "the root is alive");
         TreeKillResult r = handle.KillTreeAsync().GetAwaiter().GetResult();
 
@@ -215,7 +215,7 @@ internal static partial class TreeCases
             IReadOnlyList<int> inside = container.GetProcessIds();
             Check.Equal(Sorted([roots[0].Id, grandchildA, roots[1].Id, grandchildB]), Sorted(inside), $"the container's pids (the middle children {middleA} and {middleB} have exited)");
 
-            using (ProcessHandle handle = ProcessHandle.FromProcess(roots[0]))
+            using (var handle = ProcessHandle.FromProcess(roots[0]))
             {
                 TreeKillResult ours = handle.KillTreeAsync().GetAwaiter().GetResult();
                 Info("escaped-grandchild", $"KillTreeAsync: {ours}");
@@ -248,7 +248,7 @@ internal static partial class TreeCases
     private static void ContainerAddDispose()
     {
         Check.True(ProcessContainer.IsSupported, "ProcessContainer.IsSupported");
-        using Child c = Child.Start("sleep");
+        using var c = Child.Start("sleep");
         c.WaitReady();
         var container = new ProcessContainer();
         try
@@ -273,11 +273,11 @@ internal static partial class TreeCases
     /// </summary>
     private static void TreeStopCtrlC()
     {
-        using Child root = Child.StartHidden("tree", "1", "2", "ctrl");
+        using var root = Child.StartHidden("tree", "1", "2", "ctrl");
         List<int> pids = WaitTree(root);
         Check.True(!Native.ConsoleProcesses().Contains((uint)root.Pid), $"{root.Description} is on the driver's console; CreateNoWindow should have given it one of its own");
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.Open(root.Pid);
+        using var handle = ProcessHandle.Open(root.Pid);
         int driverC = Program.DriverCtrlC;
         var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(15)), new StopStep(77, Seen)]);
 
@@ -301,10 +301,10 @@ internal static partial class TreeCases
 
     private static void TreeStopEscalates()
     {
-        using Child root = Child.StartOnNewConsole("tree", "1", "2", "ignore");
+        using var root = Child.StartOnNewConsole("tree", "1", "2", "ignore");
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.Open(root.Pid);
+        using var handle = ProcessHandle.Open(root.Pid);
         var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(1.5)), new StopStep(77, Seen)]);
 
         TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
@@ -323,12 +323,12 @@ internal static partial class TreeCases
 
     private static void TreeStopRefusesOutsiders()
     {
-        using Child outsider = Child.Start("sleep");
-        using Child root = Child.Start("tree", false, "1", "1");
+        using var outsider = Child.Start("sleep");
+        using var root = Child.Start("tree", false, "1", "1");
         outsider.WaitReady();
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.FromProcess(root.Process);
+        using var handle = ProcessHandle.FromProcess(root.Process);
 
         var ctrlC = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, Seen)]);
         ArgumentException e = Check.Throws<ArgumentException>(() => handle.StopTreeAsync(ctrlC).GetAwaiter().GetResult(), "StopTreeAsync with Ctrl+C, on a console shared with a process outside the tree");
@@ -346,10 +346,10 @@ internal static partial class TreeCases
 
     private static void TreeStopCtrlBreak()
     {
-        using Child root = Child.StartOnNewConsole("tree", "1", "1", "ctrl");
+        using var root = Child.StartOnNewConsole("tree", "1", "1", "ctrl");
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
-        using ProcessHandle handle = ProcessHandle.Open(root.Pid);
+        using var handle = ProcessHandle.Open(root.Pid);
         var options = new StopOptions([new StopStep(Signal.CTRL_BREAK_EVENT, Seen)]);
         TreeStopResult r;
         try

@@ -291,7 +291,7 @@ internal sealed class CgroupContainer : IDisposable
         while (true)
         {
             // The cgroup is frozen: the list cannot grow while the round announces it, then kills it.
-            List<int> round = ReadProcs().Where(seen.Add).ToList();
+            var round = ReadProcs().Where(seen.Add).ToList();
             foreach (int pid in round)
             {
                 Audit.RaiseKill(pid, Signal.SIGKILL);

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using OsKill.Interop;
@@ -164,7 +163,7 @@ internal static class ContainerLaunch
         try
         {
             long deadline = Deadlines.After(EntryLimit);
-            var set = stackalloc Libc.PollFd[2];
+            Libc.PollFd* set = stackalloc Libc.PollFd[2];
             while (true)
             {
                 if (ReadEntered(fifoFd))

@@ -48,7 +48,6 @@ internal sealed class LinuxProcessTree : IDisposable
     /// <summary>How long the killed members may take to exit.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
-
     /// <summary>pidfd_open's PIDFD_THREAD (Linux 6.9+), which is O_EXCL: such a pidfd names one thread, and its fdinfo "flags:" carry the bit.</summary>
     private const int PidfdThread = 0x80;
 
@@ -839,7 +838,7 @@ internal sealed class LinuxProcessTree : IDisposable
     private string DescribeNotStopped(Member m)
     {
         string proc = "/proc/" + m.Pid.ToString(CultureInfo.InvariantCulture);
-        var text = new StringBuilder("pid ").Append(m.Pid);
+        StringBuilder text = new StringBuilder("pid ").Append(m.Pid);
         if (ReadStat(m, out ProcFs.Stat stat) != 0)
         {
             return text.Append(" (gone)").ToString();

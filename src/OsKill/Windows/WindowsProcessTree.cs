@@ -730,17 +730,17 @@ internal sealed class WindowsProcessTree : IDisposable
     /// </summary>
     private static async Task<List<Member>> WaitForExitAsync(List<Member> batch, long deadline, CancellationToken cancellationToken)
     {
-        var handles = batch.ConvertAll(m => (SafeHandle)m.Handle);
+        List<SafeHandle> handles = batch.ConvertAll(m => (SafeHandle)m.Handle);
         List<int> pending = HandleWait.WaitAll(handles, Stopwatch.GetTimestamp(), cancellationToken);
         if (pending.Count > 0 && deadline > Stopwatch.GetTimestamp())
         {
-            var still = pending.ConvertAll(i => handles[i]);
+            List<SafeHandle> still = pending.ConvertAll(i => handles[i]);
             List<int> left = await Task.Run(() => HandleWait.WaitAll(still, deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
             pending = left.ConvertAll(i => pending[i]);
         }
 
         var running = new List<Member>(pending.Count);
-        var stillRunning = new bool[batch.Count];
+        bool[] stillRunning = new bool[batch.Count];
         foreach (int i in pending)
         {
             stillRunning[i] = true;

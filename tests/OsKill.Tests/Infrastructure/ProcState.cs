@@ -38,7 +38,7 @@ public static class ProcState
     /// <summary>Polls until the state satisfies the predicate or the time runs out; returns the last state.</summary>
     public static async Task<char?> WaitForStateAsync(int pid, Func<char?, bool> done, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? Child.Timeout);
+        DateTime deadline = DateTime.UtcNow + (timeout ?? Child.Timeout);
         char? state = State(pid);
         while (!done(state) && DateTime.UtcNow < deadline)
         {

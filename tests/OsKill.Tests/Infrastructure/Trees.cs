@@ -165,7 +165,7 @@ public static class Trees
     /// <summary>Polls until at least <paramref name="count"/> live marked processes exist; returns them.</summary>
     public static async Task<List<Seen>> WaitForAliveAsync(string marker, int count, TimeSpan timeout, Func<List<Seen>, bool>? also = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        DateTime deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             List<Seen> alive = Alive(marker);
@@ -200,7 +200,7 @@ public static class Trees
     {
         int killed = 0;
         int stopRounds = 0;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             List<Seen> alive = Alive(marker);
@@ -214,7 +214,7 @@ public static class Trees
                 throw new TimeoutException($"tree {marker}: {alive.Count} processes survive the cleanup");
             }
 
-            List<Seen> running = alive.Where(p => p.State is not ('T' or 't')).ToList();
+            var running = alive.Where(p => p.State is not ('T' or 't')).ToList();
             bool freeze = running.Count > 0 && stopRounds++ < 200;
             foreach (Seen p in freeze ? running : alive)
             {
