@@ -47,7 +47,7 @@ public static class Os
         }
         else
         {
-            Unix.UnixKill.Kill(pid, sig);
+            Posix.UnixKill.Kill(pid, sig);
         }
     }
 
@@ -84,7 +84,7 @@ public static class Os
         }
         else
         {
-            Unix.Pidfd.SendSignal(process, sig, 0, nameof(process));
+            Linux.Pidfd.SendSignal(process, sig, 0, nameof(process));
         }
     }
 
@@ -119,7 +119,7 @@ public static class Os
                 "Console process groups take Os.Kill(pgid, Signal.CTRL_C_EVENT) or CTRL_BREAK_EVENT.");
         }
 
-        Unix.UnixKill.KillPg(pgid, sig);
+        Posix.UnixKill.KillPg(pgid, sig);
     }
 
     /// <summary>
@@ -134,5 +134,5 @@ public static class Os
     /// <exception cref="OsException">EINVAL for a bad pid or flags; ENOSYS before Linux 5.3.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     [SupportedOSPlatform("linux")]
-    public static SafePidfdHandle PidfdOpen(int pid, uint flags = 0) => Unix.Pidfd.Open(pid, flags);
+    public static SafePidfdHandle PidfdOpen(int pid, uint flags = 0) => Linux.Pidfd.Open(pid, flags);
 }

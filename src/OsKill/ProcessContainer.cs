@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Versioning;
+using OsKill.Core;
 
 namespace OsKill;
 
@@ -47,7 +48,7 @@ namespace OsKill;
 [UnsupportedOSPlatform("freebsd")]
 public sealed class ProcessContainer : IDisposable
 {
-    private readonly Unix.CgroupContainer? _cgroup;
+    private readonly Linux.Cgroups.CgroupContainer? _cgroup;
     private readonly Windows.JobObjectContainer? _job;
 
     /// <summary>Creates an empty container: on Linux a new cgroup, on Windows a new job object.</summary>
@@ -67,7 +68,7 @@ public sealed class ProcessContainer : IDisposable
             throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {Platform.Name}.");
         }
 
-        _cgroup = Unix.CgroupContainer.Create();
+        _cgroup = Linux.Cgroups.CgroupContainer.Create();
     }
 
     /// <summary>
@@ -77,7 +78,7 @@ public sealed class ProcessContainer : IDisposable
     /// </summary>
     [SupportedOSPlatformGuard("linux")]
     [SupportedOSPlatformGuard("windows")]
-    public static bool IsSupported => OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Unix.CgroupContainer.FindMount(out _) is not null);
+    public static bool IsSupported => OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Linux.Cgroups.CgroupContainer.FindMount(out _) is not null);
 
     // Linux only. Said as a deny-list, like the class's: an allow-list on a member of a deny-listed
     // class makes the analyzer report "supported on: 'linux', 'macOS/OSX'".
@@ -87,7 +88,7 @@ public sealed class ProcessContainer : IDisposable
     [UnsupportedOSPlatform("windows")]
     public string CgroupPath => Cgroup.CgroupPath;
 
-    private Unix.CgroupContainer Cgroup => _cgroup ?? throw new PlatformNotSupportedException("This process container is a Windows job object: it has no cgroup.");
+    private Linux.Cgroups.CgroupContainer Cgroup => _cgroup ?? throw new PlatformNotSupportedException("This process container is a Windows job object: it has no cgroup.");
 
     [SupportedOSPlatform("windows")]
     private Windows.JobObjectContainer Job => _job!;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using OsKill.Core;
 
 namespace OsKill;
 
@@ -118,7 +119,7 @@ public sealed class ProcessHandle : IDisposable
     public void Signal(int sig)
     {
         ThrowIfDisposed();
-        if (_handle is Unix.StartTimeHandle byStartTime)
+        if (_handle is Bsd.StartTimeHandle byStartTime)
         {
             byStartTime.Signal(sig);
             return;
@@ -222,7 +223,7 @@ public sealed class ProcessHandle : IDisposable
         return UntilDisposedAsync(
             token => OperatingSystem.IsWindows()
                 ? Windows.WindowsProcessTree.KillAsync(_handle, Pid, token)
-                : Unix.LinuxProcessTree.KillAsync((SafePidfdHandle)_handle, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, token),
+                : Linux.Tree.LinuxProcessTree.KillAsync((SafePidfdHandle)_handle, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, token),
             cancellationToken);
     }
 
@@ -301,7 +302,7 @@ public sealed class ProcessHandle : IDisposable
     internal static ProcessHandle OpenByStartTime(int pid)
     {
         RequirePositive(pid);
-        return new ProcessHandle(Unix.StartTimeHandle.Open(pid), pid, null);
+        return new ProcessHandle(Bsd.StartTimeHandle.Open(pid), pid, null);
     }
 
     internal static void RequirePositive(int pid)
@@ -331,7 +332,7 @@ public sealed class ProcessHandle : IDisposable
 
         if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
         {
-            return Unix.StartTimeHandle.Open(pid);
+            return Bsd.StartTimeHandle.Open(pid);
         }
 
         throw new PlatformNotSupportedException(
@@ -363,15 +364,15 @@ public sealed class ProcessHandle : IDisposable
     private async Task<bool> PlatformWaitForExitAsync(CancellationToken cancellationToken)
     {
         Task wait;
-        if (_handle is Unix.StartTimeHandle byStartTime)
+        if (_handle is Bsd.StartTimeHandle byStartTime)
         {
-            wait = Unix.StartTimeExitWait.WaitForExitAsync(byStartTime, cancellationToken);
+            wait = Bsd.StartTimeExitWait.WaitForExitAsync(byStartTime, cancellationToken);
         }
         else
         {
             wait = OperatingSystem.IsWindows()
                 ? Windows.ProcessWait.WaitForExitAsync(_handle, cancellationToken)
-                : Unix.PidfdExitWatcher.WaitForExitAsync(_handle, cancellationToken);
+                : Linux.PidfdExitWatcher.WaitForExitAsync(_handle, cancellationToken);
         }
 
         await wait.ConfigureAwait(false);
@@ -382,7 +383,7 @@ public sealed class ProcessHandle : IDisposable
     {
         TreeStopResult result = OperatingSystem.IsWindows()
             ? await Windows.WindowsProcessTree.StopAsync(_handle, Pid, options, cancellationToken).ConfigureAwait(false)
-            : await Unix.LinuxProcessTree.StopAsync((SafePidfdHandle)_handle, options, cancellationToken).ConfigureAwait(false);
+            : await Linux.Tree.LinuxProcessTree.StopAsync((SafePidfdHandle)_handle, options, cancellationToken).ConfigureAwait(false);
         return result.Exited ? result with { ExitStatus = ReadExitStatus() } : result;
     }
 
@@ -390,7 +391,7 @@ public sealed class ProcessHandle : IDisposable
 
     private void RequireTreeSupport()
     {
-        if (_handle is Unix.StartTimeHandle)
+        if (_handle is Bsd.StartTimeHandle)
         {
             throw new PlatformNotSupportedException(
                 $"Cannot kill or stop the process tree of pid {Pid}: the tree walk needs pidfds (Linux) or process handles (Windows); it is not implemented on {Platform.Name}.");
@@ -400,14 +401,14 @@ public sealed class ProcessHandle : IDisposable
     private bool PlatformHasExited()
     {
         ThrowIfDisposed();
-        if (_handle is Unix.StartTimeHandle byStartTime)
+        if (_handle is Bsd.StartTimeHandle byStartTime)
         {
             return byStartTime.HasExited;
         }
 
         return OperatingSystem.IsWindows()
             ? Windows.ProcessWait.HasExited(_handle)
-            : Unix.PidfdExitWatcher.HasExited(_handle);
+            : Linux.PidfdExitWatcher.HasExited(_handle);
     }
 
     private ExitStatus? ReadExitStatus()
@@ -417,7 +418,7 @@ public sealed class ProcessHandle : IDisposable
             return Windows.ProcessWait.ExitStatus(_handle);
         }
 
-        if (_handle is not Unix.StartTimeHandle && Unix.ChildStatus.TryRead(_handle) is ExitStatus status)
+        if (_handle is not Bsd.StartTimeHandle && Linux.ChildStatus.TryRead(_handle) is ExitStatus status)
         {
             return status;
         }

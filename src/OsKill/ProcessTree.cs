@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.Versioning;
+using OsKill.Core;
 
 namespace OsKill;
 
@@ -69,7 +70,7 @@ public static class ProcessTree
         RequireSupported(rootPid);
         if (OperatingSystem.IsLinux())
         {
-            return Unix.LinuxProcessTree.KillAsync(rootPid, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
+            return Linux.Tree.LinuxProcessTree.KillAsync(rootPid, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
         }
 
         return KillThroughHandleAsync(rootPid, cancellationToken);
@@ -133,7 +134,7 @@ public static class ProcessTree
                 string.Create(CultureInfo.InvariantCulture, $"ProcessTree.KillAsync({root}): pidfds exist only on Linux (5.3 and later), not on {Platform.Name}."));
         }
 
-        return Unix.LinuxProcessTree.KillAsync(root, scanProc: !Unix.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
+        return Linux.Tree.LinuxProcessTree.KillAsync(root, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
     }
 
     /// <summary>Why a pid of 0 or below is refused, in words.</summary>
@@ -171,9 +172,9 @@ public static class ProcessTree
         {
             return ProcessHandle.Open(rootPid);
         }
-        catch (OsException e) when (OperatingSystem.IsLinux() && Unix.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
+        catch (OsException e) when (OperatingSystem.IsLinux() && Linux.Tree.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
         {
-            throw Unix.LinuxProcessTree.ThreadIdRefused(rootPid, process, nameof(rootPid), e);
+            throw Linux.Tree.LinuxProcessTree.ThreadIdRefused(rootPid, process, nameof(rootPid), e);
         }
     }
 

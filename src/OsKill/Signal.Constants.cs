@@ -1,3 +1,4 @@
+using OsKill.Core;
 namespace OsKill;
 
 // One property per signal name. Each reads the table of the OS the process runs on, so

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using OsKill.Core;
 
 namespace OsKill;
 
@@ -77,7 +78,7 @@ public static partial class Signal
             Audit.Raise("oskill.sigqueue", pid, sig, value);
         }
 
-        Unix.UnixKill.Queue(pid, sig, value);
+        Posix.UnixKill.Queue(pid, sig, value);
     }
 
     // PosixSignal's named members by value (the enum's members carry platform attributes, so they

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using OsKill.Core;
 
 namespace OsKill;
 
@@ -56,7 +57,7 @@ public static partial class Signal
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">On Windows.</exception>
     [UnsupportedOSPlatform("windows")]
-    public static nuint CurrentThreadId => Unix.ThreadSignals.Self();
+    public static nuint CurrentThreadId => Posix.ThreadSignals.Self();
 
     /// <summary>
     /// Sends <paramref name="sig"/> to a thread of this process: Python's <c>signal.pthread_kill</c>.
@@ -80,7 +81,7 @@ public static partial class Signal
             Audit.Raise("signal.pthread_kill", threadId, sig);
         }
 
-        Unix.ThreadSignals.Kill(threadId, sig);
+        Posix.ThreadSignals.Kill(threadId, sig);
     }
 
     /// <summary>
@@ -99,7 +100,7 @@ public static partial class Signal
     public static void PidfdSendSignal(System.Runtime.InteropServices.SafeHandle pidfd, int sig, uint flags = 0)
     {
         ArgumentNullException.ThrowIfNull(pidfd);
-        Unix.Pidfd.SendSignal(pidfd, sig, flags, nameof(pidfd));
+        Linux.Pidfd.SendSignal(pidfd, sig, flags, nameof(pidfd));
     }
 
     /// <summary>
@@ -116,7 +117,7 @@ public static partial class Signal
         }
         else
         {
-            Unix.UnixKill.Raise(sig);
+            Posix.UnixKill.Raise(sig);
         }
     }
 
@@ -138,7 +139,7 @@ public static partial class Signal
 
         return OperatingSystem.IsWindows()
             ? Windows.WindowsSignals.Describe(sig)
-            : Unix.SignalInfo.Describe(sig);
+            : Posix.SignalInfo.Describe(sig);
     }
 
     /// <summary>
@@ -150,7 +151,7 @@ public static partial class Signal
     public static IReadOnlySet<int> ValidSignals() =>
         OperatingSystem.IsWindows()
             ? new SortedSet<int>(Windows.WindowsSignals.Table.Names.Select(n => n.Number))
-            : Unix.SignalInfo.ValidSignals(NSIG);
+            : Posix.SignalInfo.ValidSignals(NSIG);
 
     private static int Defined(int number, string name) => number >= 0 ? number : throw NotDefined(name);
 

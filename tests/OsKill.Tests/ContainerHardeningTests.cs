@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using OsKill.Linux.Cgroups;
 using OsKill.Tests.Infrastructure;
-using OsKill.Unix;
 
 namespace OsKill.Tests;
 

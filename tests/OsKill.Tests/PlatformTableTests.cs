@@ -1,4 +1,5 @@
-using OsKill.Unix;
+using OsKill.Bsd;
+using OsKill.Linux;
 using OsKill.Windows;
 
 namespace OsKill.Tests;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using OsKill.Linux.Cgroups;
 using OsKill.Tests.Infrastructure;
-using OsKill.Unix;
 
 namespace OsKill.Tests;
 

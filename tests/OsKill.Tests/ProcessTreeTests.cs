@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using OsKill.Linux;
+using OsKill.Linux.Tree;
 using OsKill.Tests.Infrastructure;
-using OsKill.Unix;
 
 namespace OsKill.Tests;
 

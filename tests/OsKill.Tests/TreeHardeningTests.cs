@@ -241,7 +241,7 @@ public class TreeHardeningTests
                     await WaitUntilAsync(() => File.ReadAllText(cgroup + "/freezer.state").Trim() == "FROZEN" && ProcState.State(grandchild) == 'D');
 
                     // Thawed once the freeze has given up on it and killed it, so that it can die.
-                    Task thaw = Task.Delay(Unix.LinuxProcessTree.StopLimit + TimeSpan.FromSeconds(2), Ct)
+                    Task thaw = Task.Delay(Linux.Tree.LinuxProcessTree.StopLimit + TimeSpan.FromSeconds(2), Ct)
                         .ContinueWith(_ => File.WriteAllText(cgroup + "/freezer.state", "THAWED"), Ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
                     var clock = Stopwatch.StartNew();
                     (Task<TreeKillResult> kill, TimeSpan cpu) = FreezeOnThisThread(() => ProcessTree.KillAsync(bash.Id, Ct));
@@ -250,10 +250,10 @@ public class TreeHardeningTests
                     await thaw;
                     TestContext.Current.TestOutputHelper?.WriteLine($"{clock.Elapsed}, the freeze used {cpu} of CPU: {e.Message}");
 
-                    Assert.True(clock.Elapsed >= Unix.LinuxProcessTree.StopLimit, $"the kill took {clock.Elapsed}");
+                    Assert.True(clock.Elapsed >= Linux.Tree.LinuxProcessTree.StopLimit, $"the kill took {clock.Elapsed}");
                     Assert.True(cpu < TimeSpan.FromSeconds(0.5), $"the freeze used {cpu} of CPU in {clock.Elapsed}");
                     Assert.Contains($"pid {grandchild} (state D, uninterruptible sleep", e.Message, StringComparison.Ordinal);
-                    Assert.Contains($"did not stop within {Unix.LinuxProcessTree.StopLimit.TotalSeconds:0} s", e.Message, StringComparison.Ordinal);
+                    Assert.Contains($"did not stop within {Linux.Tree.LinuxProcessTree.StopLimit.TotalSeconds:0} s", e.Message, StringComparison.Ordinal);
                     Assert.Contains($"All {before.Count} members found were sent SIGKILL and have exited", e.Message, StringComparison.Ordinal);
                     Assert.DoesNotContain(before, Trees.StillAlive);
                 }

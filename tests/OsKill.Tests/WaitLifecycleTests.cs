@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using OsKill.Core;
+using OsKill.Posix;
 using OsKill.Tests.Infrastructure;
-using OsKill.Unix;
 
 namespace OsKill.Tests;
 

@@ -1,3 +1,4 @@
+using OsKill.Core;
 namespace OsKill.Windows;
 
 /// <summary>

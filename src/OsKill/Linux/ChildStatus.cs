@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+using OsKill.Interop;
+
+namespace OsKill.Linux;
+
+/// <summary>
+/// Reads how a child of ours ended, through its pidfd, without reaping it: waitid(P_PIDFD, WNOWAIT)
+/// leaves the zombie for whoever reaps it (usually .NET's Process class).
+/// </summary>
+internal static class ChildStatus
+{
+    internal static unsafe ExitStatus? TryRead(SafeHandle pidfd)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        byte* info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        bool added = false;
+        try
+        {
+            pidfd.DangerousAddRef(ref added);
+            int fd = (int)pidfd.DangerousGetHandle();
+            if (Libc.WaitId(Libc.P_PIDFD, fd, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) != 0)
+            {
+                return null; // ECHILD: not our child, or already reaped.
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                pidfd.DangerousRelease();
+            }
+        }
+
+        // siginfo_t: si_signo, si_errno, si_code, then the union, aligned to the pointer size;
+        // for SIGCHLD it starts with si_pid, si_uid, si_status.
+        int code = *(int*)(info + 8);
+        int unionOffset = IntPtr.Size == 8 ? 16 : 12;
+        int pid = *(int*)(info + unionOffset);
+        int status = *(int*)(info + unionOffset + 8);
+        if (pid == 0)
+        {
+            return null; // WNOHANG and still running.
+        }
+
+        return code switch
+        {
+            Libc.CLD_EXITED => new ExitStatus(status, null),
+            Libc.CLD_KILLED => new ExitStatus(null, status),
+            Libc.CLD_DUMPED => new ExitStatus(null, status, CoreDumped: true),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OsKill.Core;
+using OsKill.Interop;
+
+namespace OsKill.Linux;
+
+/// <summary>
+/// How pidfds work (Linux 5.3+): pidfd_open names one process for as long as the descriptor is
+/// open, and pidfd_send_signal signals exactly that process, or fails with ESRCH once it has been
+/// reaped, even if its pid has been handed to a new process.
+/// </summary>
+internal static class Pidfd
+{
+    internal static SafePidfdHandle Open(int pid, uint flags)
+    {
+        RequireLinux("PidfdOpen", pid, null);
+        int fd = Libc.PidfdOpen(pid, flags);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            string target = "pid " + pid.ToString(CultureInfo.InvariantCulture);
+            if (errno == Errno.ENOSYS_Linux)
+            {
+                throw new OsException(
+                    errno,
+                    $"[Errno {errno}] {Marshal.GetPInvokeErrorMessage(errno)}: cannot open a pidfd for {target}: pidfd_open needs Linux 5.3 or later.")
+                {
+                    Operation = "pidfd_open",
+                    Pid = pid,
+                    OsMessage = Marshal.GetPInvokeErrorMessage(errno),
+                };
+            }
+
+            throw OsException.FromErrno(errno, "pidfd_open", "cannot open a pidfd for " + target, pid, null);
+        }
+
+        return new SafePidfdHandle(fd, pid);
+    }
+
+    internal static void SendSignal(SafeHandle pidfd, int sig, uint flags, string paramName)
+    {
+        int? pid = (pidfd as SafePidfdHandle)?.Pid;
+        RequireLinux("PidfdSendSignal", pid, sig);
+        if (pidfd is Microsoft.Win32.SafeHandles.SafeProcessHandle)
+        {
+            // On Unix .NET's SafeProcessHandle holds a runtime-internal handle value, not a file
+            // descriptor: treating it as one would signal whatever that descriptor number names.
+            throw new ArgumentException(
+                $"Cannot send {OsException.SignalText(sig)} through a SafeProcessHandle on {Platform.Name}: " +
+                "there it holds no file descriptor, let alone a pidfd. Open a pidfd with Os.PidfdOpen(process.Id) instead.",
+                paramName);
+        }
+
+        bool added = false;
+        try
+        {
+            pidfd.DangerousAddRef(ref added);
+            int fd = (int)pidfd.DangerousGetHandle();
+            int errno = Libc.PidfdSendSignal(fd, sig, flags) == 0 ? 0 : Marshal.GetLastPInvokeError();
+            OsKillEventSource.Log.PidfdSendSignal(fd, pid ?? -1, sig, errno);
+            if (errno != 0)
+            {
+                string target = pid is int p
+                    ? $"pidfd {fd.ToString(CultureInfo.InvariantCulture)} (pid {p.ToString(CultureInfo.InvariantCulture)})"
+                    : $"pidfd {fd.ToString(CultureInfo.InvariantCulture)}";
+                throw OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(sig, target), pid, sig);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                pidfd.DangerousRelease();
+            }
+        }
+    }
+
+    private static void RequireLinux(string api, int? pid, int? sig)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            string target = pid is int p ? $" for pid {p.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
+            string with = sig is int s ? $" with {OsException.SignalText(s)}" : string.Empty;
+            throw new PlatformNotSupportedException(
+                $"{api}{target}{with}: pidfds exist only on Linux 5.3 and later, not on {Platform.Name}.");
+        }
+    }
+}
