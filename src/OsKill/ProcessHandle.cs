@@ -70,7 +70,7 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="PermissionDeniedException">The process may not be opened.</exception>
     public static ProcessHandle Open(int pid)
     {
-        RequirePositive(pid);
+        ProcessGuards.RequireProcessId(pid);
         return new ProcessHandle(OpenPlatformHandle(pid), pid, null);
     }
 
@@ -87,7 +87,7 @@ public sealed class ProcessHandle : IDisposable
     {
         ArgumentNullException.ThrowIfNull(process);
         int pid = process.Id;
-        RequirePositive(pid);
+        ProcessGuards.RequireProcessId(pid);
         SafeHandle handle = OpenPlatformHandle(pid);
 
         // The pid named our process when we opened it only if the process had not exited by then:
@@ -301,21 +301,8 @@ public sealed class ProcessHandle : IDisposable
     /// </summary>
     internal static ProcessHandle OpenByStartTime(int pid)
     {
-        RequirePositive(pid);
+        ProcessGuards.RequireProcessId(pid);
         return new ProcessHandle(Bsd.StartTimeHandle.Open(pid), pid, null);
-    }
-
-    internal static void RequirePositive(int pid)
-    {
-        if (pid <= 0)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(pid),
-                pid,
-                pid == 0
-                    ? "pid 0 is not a process: to kill(2) it means the caller's own process group, which an uninitialised pid would signal by accident. Use Os.Kill(0, sig) or Os.KillPg if that is what you mean."
-                    : $"pid {pid} is not a process: to kill(2) a negative pid means a process group (or, for -1, every process). Use Os.KillPg or Os.Kill for groups.");
-        }
     }
 
     private static SafeHandle OpenPlatformHandle(int pid)

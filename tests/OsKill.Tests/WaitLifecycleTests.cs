@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using OsKill.Core;
-using OsKill.Posix;
 using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
@@ -26,25 +25,25 @@ public class WaitLifecycleTests
     [Fact]
     public void Deadlines_saturate_instead_of_overflowing()
     {
-        Assert.Equal(long.MaxValue, FdWait.Deadline(TimeSpan.MaxValue));
-        Assert.Equal(long.MaxValue, FdWait.Deadline(Timeout.InfiniteTimeSpan));
-        Assert.Equal(-1, FdWait.RemainingMilliseconds(long.MaxValue));
+        Assert.Equal(long.MaxValue, Deadline.After(TimeSpan.MaxValue));
+        Assert.Equal(long.MaxValue, Deadline.After(Timeout.InfiniteTimeSpan));
+        Assert.Equal(-1, Deadline.RemainingMilliseconds(long.MaxValue));
 
         long before = Stopwatch.GetTimestamp();
-        long fiftyDays = FdWait.Deadline(TimeSpan.FromDays(50));
+        long fiftyDays = Deadline.After(TimeSpan.FromDays(50));
         long after = Stopwatch.GetTimestamp();
         long span = (long)(TimeSpan.FromDays(50).TotalSeconds * Stopwatch.Frequency);
         Assert.InRange(fiftyDays, before + span, after + span + 1);
 
         // Far deadlines: poll(2) gets its largest timeout, never a negative (infinite) or wrapped one.
-        Assert.Equal(int.MaxValue, FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.FromDays(50))));
-        Assert.Equal(int.MaxValue, FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.FromDays(200))));
-        Assert.Equal(int.MaxValue, FdWait.RemainingMilliseconds(long.MaxValue - 1));
+        Assert.Equal(int.MaxValue, Deadline.RemainingMilliseconds(Deadline.After(TimeSpan.FromDays(50))));
+        Assert.Equal(int.MaxValue, Deadline.RemainingMilliseconds(Deadline.After(TimeSpan.FromDays(200))));
+        Assert.Equal(int.MaxValue, Deadline.RemainingMilliseconds(long.MaxValue - 1));
 
         // Near ones round up, and a deadline that has passed is 0, however long ago.
-        Assert.InRange(FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.FromMilliseconds(1500))), 1400, 1500);
-        Assert.Equal(0, FdWait.RemainingMilliseconds(FdWait.Deadline(TimeSpan.Zero)));
-        Assert.Equal(0, FdWait.RemainingMilliseconds(long.MinValue));
+        Assert.InRange(Deadline.RemainingMilliseconds(Deadline.After(TimeSpan.FromMilliseconds(1500))), 1400, 1500);
+        Assert.Equal(0, Deadline.RemainingMilliseconds(Deadline.After(TimeSpan.Zero)));
+        Assert.Equal(0, Deadline.RemainingMilliseconds(long.MinValue));
     }
 
     [Theory]

@@ -56,7 +56,7 @@ internal static class GracefulStop
     /// </summary>
     private static async Task<bool> WaitForExitAsync(ProcessHandle process, TimeSpan timeout, TimeSpan longestTimer, CancellationToken cancellationToken)
     {
-        long deadline = Deadlines.After(timeout);
+        long deadline = Deadline.After(timeout);
         TimeSpan left = timeout;
         while (true)
         {
@@ -80,7 +80,7 @@ internal static class GracefulStop
                 }
             }
 
-            left = Deadlines.Remaining(deadline);
+            left = Deadline.Remaining(deadline);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Linux;
@@ -18,21 +19,11 @@ internal static class ChildStatus
 
         byte* info = stackalloc byte[128];
         new Span<byte>(info, 128).Clear();
-        bool added = false;
-        try
+        using (var lease = SafeHandleLease.Acquire(pidfd))
         {
-            pidfd.DangerousAddRef(ref added);
-            int fd = (int)pidfd.DangerousGetHandle();
-            if (Libc.WaitId(Libc.P_PIDFD, fd, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) != 0)
+            if (Libc.WaitId(Libc.P_PIDFD, lease.FileDescriptor, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) != 0)
             {
                 return null; // ECHILD: not our child, or already reaped.
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                pidfd.DangerousRelease();
             }
         }
 

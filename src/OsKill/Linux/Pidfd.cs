@@ -52,28 +52,27 @@ internal static class Pidfd
                 paramName);
         }
 
-        bool added = false;
-        try
+        using var lease = SafeHandleLease.Acquire(pidfd);
+        int fd = lease.FileDescriptor;
+        int errno = Send(fd, pid ?? -1, sig, flags);
+        if (errno != 0)
         {
-            pidfd.DangerousAddRef(ref added);
-            int fd = (int)pidfd.DangerousGetHandle();
-            int errno = Libc.PidfdSendSignal(fd, sig, flags) == 0 ? 0 : Marshal.GetLastPInvokeError();
-            OsKillEventSource.Log.PidfdSendSignal(fd, pid ?? -1, sig, errno);
-            if (errno != 0)
-            {
-                string target = pid is int p
-                    ? $"pidfd {fd.ToString(CultureInfo.InvariantCulture)} (pid {p.ToString(CultureInfo.InvariantCulture)})"
-                    : $"pidfd {fd.ToString(CultureInfo.InvariantCulture)}";
-                throw OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(sig, target), pid, sig);
-            }
+            string target = pid is int p
+                ? $"pidfd {fd.ToString(CultureInfo.InvariantCulture)} (pid {p.ToString(CultureInfo.InvariantCulture)})"
+                : $"pidfd {fd.ToString(CultureInfo.InvariantCulture)}";
+            throw OsException.FromErrno(errno, "pidfd_send_signal", OsException.Sending(sig, target), pid, sig);
         }
-        finally
-        {
-            if (added)
-            {
-                pidfd.DangerousRelease();
-            }
-        }
+    }
+
+    /// <summary>
+    /// pidfd_send_signal on a descriptor the caller holds a reference on, traced in the event
+    /// source: the one place a signal goes through a pidfd. Returns 0 or the errno.
+    /// </summary>
+    internal static int Send(int fd, int pid, int sig, uint flags = 0)
+    {
+        int errno = Libc.PidfdSendSignal(fd, sig, flags) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        OsKillEventSource.Log.PidfdSendSignal(fd, pid, sig, errno);
+        return errno;
     }
 
     private static void RequireLinux(string api, int? pid, int? sig)

@@ -100,19 +100,6 @@ internal sealed unsafe class FdWait : IDisposable
     }
 
     /// <summary>
-    /// Milliseconds from now until a Stopwatch deadline, rounded up, at least 0, at most
-    /// <see cref="int.MaxValue"/>; −1 (no limit) for <see cref="long.MaxValue"/>. See <see cref="Deadlines.RemainingMilliseconds"/>.
-    /// </summary>
-    internal static int RemainingMilliseconds(long deadline) => Deadlines.RemainingMilliseconds(deadline);
-
-    /// <summary>
-    /// A Stopwatch timestamp <paramref name="after"/> from now. Saturates: <see cref="Timeout.InfiniteTimeSpan"/>,
-    /// <see cref="TimeSpan.MaxValue"/> and anything else past the range of a timestamp give
-    /// <see cref="long.MaxValue"/>, no deadline. See <see cref="Deadlines.After"/>.
-    /// </summary>
-    internal static long Deadline(TimeSpan after) => Deadlines.After(after);
-
-    /// <summary>
     /// poll(2) on the first <paramref name="count"/> entries plus the cancellation eventfd. Returns
     /// how many of those entries are ready (0 on timeout). EINTR is not an outcome: the wait
     /// continues with the time that is left.
@@ -131,7 +118,7 @@ internal sealed unsafe class FdWait : IDisposable
             int result;
             fixed (Libc.PollFd* p = set)
             {
-                result = Libc.Poll(p, (nuint)total, RemainingMilliseconds(deadline));
+                result = Libc.Poll(p, (nuint)total, Deadline.RemainingMilliseconds(deadline));
             }
 
             if (result < 0)
@@ -156,7 +143,7 @@ internal sealed unsafe class FdWait : IDisposable
 
             if (result == 0)
             {
-                if (RemainingMilliseconds(deadline) == 0)
+                if (Deadline.RemainingMilliseconds(deadline) == 0)
                 {
                     return 0;
                 }
@@ -173,7 +160,7 @@ internal sealed unsafe class FdWait : IDisposable
                 }
             }
 
-            if (ready > 0 || RemainingMilliseconds(deadline) == 0)
+            if (ready > 0 || Deadline.RemainingMilliseconds(deadline) == 0)
             {
                 return ready;
             }

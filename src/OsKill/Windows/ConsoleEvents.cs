@@ -189,9 +189,8 @@ internal static class ConsoleEvents
         {
             string detail = errors.Wait(TimeSpan.FromSeconds(1)) ? errors.Result.Trim() : string.Empty;
             // AttachConsole says 87 for a pid that names no process: "no such process", as in Os.Kill.
-            int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
-            var e = OsException.FromWin32(error, errno, "console helper", Cannot(pid, consoleEvent), pid, (int)consoleEvent);
-            throw detail.Length == 0 ? e : OsException.FromWin32(error, errno, "console helper", $"{Cannot(pid, consoleEvent)}: {detail}", pid, (int)consoleEvent);
+            string what = detail.Length == 0 ? Cannot(pid, consoleEvent) : $"{Cannot(pid, consoleEvent)}: {detail}";
+            throw Win32Errors.ProcessError(error, "console helper", what, pid, (int)consoleEvent);
         }
     }
 

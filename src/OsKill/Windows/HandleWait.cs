@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Windows;
@@ -11,23 +12,6 @@ namespace OsKill.Windows;
 /// </summary>
 internal static class HandleWait
 {
-    /// <summary>
-    /// A <see cref="Stopwatch"/> timestamp <paramref name="limit"/> from now; <see cref="long.MaxValue"/>
-    /// (no deadline) for <see cref="Timeout.InfiniteTimeSpan"/> and for a limit too far away for a
-    /// timestamp to hold, such as <see cref="TimeSpan.MaxValue"/>. Computed in 128 bits: in 64, a
-    /// huge limit wraps around to a deadline in the past, and the wait it bounds ends at once.
-    /// </summary>
-    internal static long Deadline(TimeSpan limit)
-    {
-        if (limit == Timeout.InfiniteTimeSpan)
-        {
-            return long.MaxValue;
-        }
-
-        Int128 deadline = Stopwatch.GetTimestamp() + ((Int128)limit.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond);
-        return deadline >= long.MaxValue ? long.MaxValue : deadline <= 0 ? 0 : (long)deadline;
-    }
-
     /// <summary>
     /// Waits, on the calling thread, until every handle is signalled (every process has exited), or
     /// until <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp). Returns the indexes
@@ -89,7 +73,7 @@ internal static class HandleWait
 
                     if (rc == Kernel32.WAIT_TIMEOUT)
                     {
-                        if (Passed(deadline))
+                        if (Deadline.Passed(deadline))
                         {
                             return pending;
                         }
@@ -130,29 +114,10 @@ internal static class HandleWait
         }
     }
 
-    /// <summary>Whether <paramref name="deadline"/> has passed; never for <see cref="long.MaxValue"/>.</summary>
-    internal static bool Passed(long deadline) => deadline != long.MaxValue && Stopwatch.GetTimestamp() >= deadline;
-
     /// <summary>
     /// The milliseconds left until <paramref name="deadline"/>, for a wait: 0 once it has passed,
-    /// INFINITE for none, and at most INFINITE - 1 otherwise (a caller whose wait times out before
-    /// the deadline waits again).
+    /// INFINITE for none, and at most <see cref="int.MaxValue"/> otherwise (a caller whose wait
+    /// times out before the deadline waits again). Rounded up, as <see cref="Deadline.RemainingMilliseconds"/> is.
     /// </summary>
-    internal static uint Milliseconds(long deadline)
-    {
-        if (deadline == long.MaxValue)
-        {
-            return Kernel32.INFINITE;
-        }
-
-        long left = deadline - Stopwatch.GetTimestamp();
-        if (left <= 0)
-        {
-            return 0;
-        }
-
-        // Round up, so that a wait never ends just before the deadline and spins on a zero timeout.
-        double ms = Math.Ceiling(left * 1000.0 / Stopwatch.Frequency);
-        return ms >= Kernel32.INFINITE - 1 ? Kernel32.INFINITE - 1 : (uint)ms;
-    }
+    internal static uint Milliseconds(long deadline) => unchecked((uint)Deadline.RemainingMilliseconds(deadline));
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Windows;
@@ -229,7 +230,7 @@ internal sealed class JobObjectContainer : IDisposable
             Terminate(killed);
             if (ActiveProcesses() != 0)
             {
-                long deadline = HandleWait.Deadline(ExitLimit);
+                long deadline = Deadline.After(ExitLimit);
                 bool empty = await Task.Run(() => WaitUntilEmpty(deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
                 if (!empty)
                 {
@@ -273,7 +274,7 @@ internal sealed class JobObjectContainer : IDisposable
                     }
 
                     Terminate(pids);
-                    empty = WaitUntilEmpty(HandleWait.Deadline(ExitLimit), CancellationToken.None);
+                    empty = WaitUntilEmpty(Deadline.After(ExitLimit), CancellationToken.None);
                 }
             }
             finally
@@ -441,7 +442,7 @@ internal sealed class JobObjectContainer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (!got && Marshal.GetLastPInvokeError() == (int)Kernel32.WAIT_TIMEOUT)
             {
-                if (HandleWait.Passed(deadline))
+                if (Deadline.Passed(deadline))
                 {
                     return ActiveProcesses() == 0;
                 }

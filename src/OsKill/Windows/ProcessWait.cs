@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Windows;
@@ -15,9 +16,7 @@ internal static class ProcessWait
         nint handle = Kernel32.OpenProcess(Access, inheritHandle: false, pid);
         if (handle == 0)
         {
-            int error = Marshal.GetLastPInvokeError();
-            int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
-            throw OsException.FromWin32(error, errno, "OpenProcess", "cannot open pid " + pid.ToString(CultureInfo.InvariantCulture), pid, null);
+            throw Win32Errors.LastProcessError("OpenProcess", "cannot open pid " + pid.ToString(CultureInfo.InvariantCulture), pid, null);
         }
 
         return new SafeProcessHandle(handle, ownsHandle: true);
@@ -94,19 +93,8 @@ internal static class ProcessWait
 
     private static T WithHandle<T>(SafeHandle process, Func<nint, T> use)
     {
-        bool added = false;
-        try
-        {
-            process.DangerousAddRef(ref added);
-            return use(process.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                process.DangerousRelease();
-            }
-        }
+        using var lease = SafeHandleLease.Acquire(process);
+        return use(lease.Value);
     }
 
     /// <summary>A WaitHandle over a process handle of its own, which it closes.</summary>

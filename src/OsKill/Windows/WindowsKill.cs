@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Windows;
@@ -33,8 +34,7 @@ internal static class WindowsKill
 
             // Decision: CPython raises a bare OSError (winerror 87) here; a pid that names no
             // process is ProcessLookupException, as on POSIX.
-            int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
-            throw OsException.FromWin32(error, errno, "OpenProcess", OsException.Sending(sig, target), pid, sig);
+            throw Win32Errors.ProcessError(error, "OpenProcess", OsException.Sending(sig, target), pid, sig);
         }
 
         try
@@ -49,11 +49,9 @@ internal static class WindowsKill
 
     internal static void Kill(SafeHandle process, int sig)
     {
-        bool added = false;
-        try
+        using var lease = SafeHandleLease.Acquire(process);
+        nint handle = lease.Value;
         {
-            process.DangerousAddRef(ref added);
-            nint handle = process.DangerousGetHandle();
             int pid = Kernel32.GetProcessId(handle);
             if (pid == 0)
             {
@@ -74,13 +72,6 @@ internal static class WindowsKill
                 Terminate(handle, pid, sig, target);
             }
         }
-        finally
-        {
-            if (added)
-            {
-                process.DangerousRelease();
-            }
-        }
     }
 
     /// <summary>Throws <see cref="ProcessLookupException"/> unless <paramref name="pid"/> names a running process.</summary>
@@ -90,9 +81,7 @@ internal static class WindowsKill
         nint process = Kernel32.OpenProcess(Kernel32.SYNCHRONIZE | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION, inheritHandle: false, pid);
         if (process == 0)
         {
-            int error = Marshal.GetLastPInvokeError();
-            int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
-            throw OsException.FromWin32(error, errno, "OpenProcess", OsException.Sending(sig, target), pid, sig);
+            throw Win32Errors.LastProcessError("OpenProcess", OsException.Sending(sig, target), pid, sig);
         }
 
         try

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Windows;
@@ -89,7 +90,7 @@ internal sealed class WindowsProcessTree : IDisposable
         using WindowsProcessTree tree = Open(root, rootPid, MemberAccess, "kill", KillExitCode);
         tree.FreezeOrThaw(cancellationToken);
         var killed = new List<Member>();
-        List<Member> left = await tree.TerminateAllAsync(KillExitCode, HandleWait.Deadline(ExitLimit), killed, cancellationToken).ConfigureAwait(false);
+        List<Member> left = await tree.TerminateAllAsync(KillExitCode, Deadline.After(ExitLimit), killed, cancellationToken).ConfigureAwait(false);
         if (left.Count > 0)
         {
             throw new TimeoutException(
@@ -120,7 +121,7 @@ internal sealed class WindowsProcessTree : IDisposable
         {
             StopStep step = options.Steps[i];
             tree._sig = step.Signal;
-            long deadline = HandleWait.Deadline(step.Timeout);
+            long deadline = Deadline.After(step.Timeout);
             bool ended;
             if (IsConsoleEvent(step.Signal))
             {

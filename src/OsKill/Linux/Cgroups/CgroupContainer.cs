@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using OsKill.Core;
 using OsKill.Interop;
 using OsKill.Posix;
 
@@ -349,7 +350,7 @@ internal sealed class CgroupContainer : IDisposable
 
         try
         {
-            long deadline = FdWait.Deadline(limit);
+            long deadline = Deadline.After(limit);
             using var wait = new FdWait(cancellationToken);
             byte[] buffer = new byte[256];
             while (true)

@@ -164,7 +164,7 @@ internal static class ContainerLaunch
         SafePidfdHandle? pidfd = OpenChildPidfd(process);
         try
         {
-            long deadline = Deadlines.After(EntryLimit);
+            long deadline = Deadline.After(EntryLimit);
             Libc.PollFd* set = stackalloc Libc.PollFd[2];
             while (true)
             {
@@ -180,7 +180,7 @@ internal static class ContainerLaunch
 
                 set[0] = new Libc.PollFd { Fd = fifoFd, Events = Libc.POLLIN };
                 set[1] = new Libc.PollFd { Fd = pidfd.FileDescriptor, Events = Libc.POLLIN };
-                int left = Deadlines.RemainingMilliseconds(deadline);
+                int left = Deadline.RemainingMilliseconds(deadline);
                 if (left == 0)
                 {
                     throw GiveUp(process, pidfd, cgroupPath, file);

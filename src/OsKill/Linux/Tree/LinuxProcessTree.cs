@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using OsKill.Core;
 using OsKill.Interop;
 using OsKill.Linux.Cgroups;
 using OsKill.Posix;
@@ -692,8 +693,8 @@ internal sealed class LinuxProcessTree : IDisposable
     private List<Member> WaitUntilStopped(CancellationToken cancellationToken)
     {
         var pending = _members.Where(m => !m.Stopped && !m.Gone).ToList();
-        long deadline = FdWait.Deadline(StopLimit);
-        long spinEnd = FdWait.Deadline(SpinLimit);
+        long deadline = Deadline.After(StopLimit);
+        long spinEnd = Deadline.After(SpinLimit);
         var spinner = default(SpinWait);
         int sleepMs = 1;
         while (true)
@@ -916,7 +917,7 @@ internal sealed class LinuxProcessTree : IDisposable
             return pending;
         }
 
-        long deadline = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : FdWait.Deadline(limit);
+        long deadline = Deadline.After(limit);
         return await Task.Run(() => WaitForExit(pending, deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
@@ -1029,13 +1030,7 @@ internal sealed class LinuxProcessTree : IDisposable
     private static int Probe(Member m) =>
         Libc.PidfdSendSignal(m.Pidfd.FileDescriptor, 0, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    private static int Send(Member m, int sig)
-    {
-        int fd = m.Pidfd.FileDescriptor;
-        int errno = Libc.PidfdSendSignal(fd, sig, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
-        OsKillEventSource.Log.PidfdSendSignal(fd, m.Pid, sig, errno);
-        return errno;
-    }
+    private static int Send(Member m, int sig) => Pidfd.Send(m.Pidfd.FileDescriptor, m.Pid, sig);
 
     private static void MarkGone(Member m)
     {

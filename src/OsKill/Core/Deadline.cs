@@ -7,7 +7,7 @@ namespace OsKill.Core;
 /// overflowing: <see cref="None"/> (<see cref="long.MaxValue"/>) means "no deadline", and any
 /// timeout too long for a timestamp (<see cref="TimeSpan.MaxValue"/>, about 29,000 years) is none.
 /// </summary>
-internal static class Deadlines
+internal static class Deadline
 {
     /// <summary>No deadline: wait for as long as it takes.</summary>
     internal const long None = long.MaxValue;
@@ -34,6 +34,9 @@ internal static class Deadlines
         Int128 deadline = now + delta;
         return deadline >= None ? None : (long)deadline;
     }
+
+    /// <summary>Whether <paramref name="deadline"/> has passed; never for <see cref="None"/>.</summary>
+    internal static bool Passed(long deadline) => deadline != None && Stopwatch.GetTimestamp() >= deadline;
 
     /// <summary>
     /// What is left until <paramref name="deadline"/>, rounded up to whole milliseconds (the
