@@ -213,61 +213,29 @@ public class TreeHardeningTests
         // keeps it from dying of SIGKILL until thawed: a member that really never stops (the
         // freeze does not count v1 as quiet). The wait for it must sleep, not spin at nice -20, and
         // once the member has been killed and has exited, the error must say exactly that.
-        const string V1 = "/sys/fs/cgroup/freezer";
-        if (!File.Exists(V1 + "/cgroup.procs"))
+        await TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
         {
-            Assert.Skip($"no cgroup v1 freezer is mounted at {V1}: there is no way here to make a member that never stops");
-        }
-
-        string cgroup = $"{V1}/oskill-test-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
-        {
-            Directory.CreateDirectory(cgroup);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            Assert.Skip($"cannot create a cgroup in the v1 freezer (that needs root): {e.Message}");
-        }
-
-        try
-        {
-            await TreeStopTests.WithBashTreeAsync(SmallTree, 4, async (bash, before, marker) =>
+            int grandchild = Grandchild(bash, before);
+            await V1Freezer.WithFrozenAsync(grandchild, async cgroup =>
             {
-                int grandchild = Grandchild(bash, before);
-                File.WriteAllText(cgroup + "/cgroup.procs", grandchild.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                File.WriteAllText(cgroup + "/freezer.state", "FROZEN");
-                try
-                {
-                    await WaitUntilAsync(() => File.ReadAllText(cgroup + "/freezer.state").Trim() == "FROZEN" && ProcState.State(grandchild) == 'D');
+                // Thawed once the freeze has given up on it and killed it, so that it can die.
+                Task thaw = Task.Delay(Linux.Tree.LinuxProcessTree.StopLimit + TimeSpan.FromSeconds(2), Ct)
+                    .ContinueWith(_ => V1Freezer.Thaw(cgroup), Ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                var clock = Stopwatch.StartNew();
+                (Task<TreeKillResult> kill, TimeSpan cpu) = FreezeOnThisThread(() => ProcessTree.KillAsync(bash.Id, Ct));
+                TimeoutException e = await Assert.ThrowsAsync<TimeoutException>(() => kill);
+                clock.Stop();
+                await thaw;
+                TestContext.Current.TestOutputHelper?.WriteLine($"{clock.Elapsed}, the freeze used {cpu} of CPU: {e.Message}");
 
-                    // Thawed once the freeze has given up on it and killed it, so that it can die.
-                    Task thaw = Task.Delay(Linux.Tree.LinuxProcessTree.StopLimit + TimeSpan.FromSeconds(2), Ct)
-                        .ContinueWith(_ => File.WriteAllText(cgroup + "/freezer.state", "THAWED"), Ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-                    var clock = Stopwatch.StartNew();
-                    (Task<TreeKillResult> kill, TimeSpan cpu) = FreezeOnThisThread(() => ProcessTree.KillAsync(bash.Id, Ct));
-                    TimeoutException e = await Assert.ThrowsAsync<TimeoutException>(() => kill);
-                    clock.Stop();
-                    await thaw;
-                    TestContext.Current.TestOutputHelper?.WriteLine($"{clock.Elapsed}, the freeze used {cpu} of CPU: {e.Message}");
-
-                    Assert.True(clock.Elapsed >= Linux.Tree.LinuxProcessTree.StopLimit, $"the kill took {clock.Elapsed}");
-                    Assert.True(cpu < TimeSpan.FromSeconds(0.5), $"the freeze used {cpu} of CPU in {clock.Elapsed}");
-                    Assert.Contains($"pid {grandchild} (state D, uninterruptible sleep", e.Message, StringComparison.Ordinal);
-                    Assert.Contains($"did not stop within {Linux.Tree.LinuxProcessTree.StopLimit.TotalSeconds:0} s", e.Message, StringComparison.Ordinal);
-                    Assert.Contains($"All {before.Count} members found were sent SIGKILL and have exited", e.Message, StringComparison.Ordinal);
-                    Assert.DoesNotContain(before, Trees.StillAlive);
-                }
-                finally
-                {
-                    File.WriteAllText(cgroup + "/freezer.state", "THAWED");
-                }
+                Assert.True(clock.Elapsed >= Linux.Tree.LinuxProcessTree.StopLimit, $"the kill took {clock.Elapsed}");
+                Assert.True(cpu < TimeSpan.FromSeconds(0.5), $"the freeze used {cpu} of CPU in {clock.Elapsed}");
+                Assert.Contains($"pid {grandchild} (state D, uninterruptible sleep", e.Message, StringComparison.Ordinal);
+                Assert.Contains($"did not stop within {Linux.Tree.LinuxProcessTree.StopLimit.TotalSeconds:0} s", e.Message, StringComparison.Ordinal);
+                Assert.Contains($"All {before.Count} members found were sent SIGKILL and have exited", e.Message, StringComparison.Ordinal);
+                Assert.DoesNotContain(before, Trees.StillAlive);
             });
-        }
-        finally
-        {
-            await WaitUntilAsync(() => File.ReadAllText(cgroup + "/cgroup.procs").Trim().Length == 0);
-            Directory.Delete(cgroup);
-        }
+        });
     }
 
     /// <summary>The sleep whose parent is the subshell.</summary>

@@ -24,8 +24,16 @@ public sealed record TreeStopResult
     /// <summary>How many processes were found in the tree over all steps, the root included.</summary>
     public int Members { get; init; }
 
-    /// <summary>How many members were still running when the forced step (SIGKILL; TerminateProcess on Windows) reached them: 0 when the polite steps were enough.</summary>
+    /// <summary>How many distinct members were still running when a forced step (SIGKILL; TerminateProcess on Windows) reached them: 0 when the polite steps were enough. A member that two forced steps reached counts once.</summary>
     public int Killed { get; init; }
+
+    /// <summary>
+    /// The members that did not stop for a freeze within its limit (in uninterruptible sleep, or
+    /// traced), by pid: the stop went on with its steps all the same, its last step included, but a
+    /// child that such a member forked after the last walk may have been missed. Empty when every
+    /// freeze was complete.
+    /// </summary>
+    public IReadOnlyList<int> NotFrozenPids { get; init; } = [];
 
     /// <summary>How many walk rounds all the freezes took together (see <see cref="TreeKillResult.Rounds"/>).</summary>
     public int Rounds { get; init; }
