@@ -80,6 +80,20 @@ public class ErrorTests
     }
 
     [Fact]
+    public void The_HResult_is_a_failure_HRESULT_and_the_errno_stays_in_Errno()
+    {
+        int pid = FreeIds.FindUnusedPid();
+        ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => Os.Kill(pid, Signal.SIGTERM));
+
+        // An HRESULT of 3 would read as success (S_FALSE-like): a failure is negative.
+        Assert.True(e.HResult < 0, $"HResult 0x{e.HResult:X8}");
+        Assert.Equal(unchecked((int)0x80004005), e.HResult);
+        Assert.Equal(3, e.Errno);
+        Assert.True(new OsException(22, "bad signal").HResult < 0);
+        Assert.Equal(22, new OsException(22, "bad signal").Errno);
+    }
+
+    [Fact]
     public void Unused_process_group_is_ProcessLookupException_naming_the_group()
     {
         int pgid = FreeIds.FindUnusedPid();

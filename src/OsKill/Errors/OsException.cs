@@ -14,6 +14,11 @@ namespace OsKill;
 /// </remarks>
 public class OsException : Exception
 {
+    /// <summary>E_FAIL: the HRESULT of an error that only an errno describes.</summary>
+    private const int EFail = unchecked((int)0x8000_4005);
+
+    private int? _winError;
+
     /// <summary>Creates an exception with a default message.</summary>
     public OsException()
         : this("An operating-system call failed.")
@@ -42,7 +47,7 @@ public class OsException : Exception
         : base(message)
     {
         Errno = errno;
-        HResult = errno;
+        HResult = EFail;
     }
 
     /// <summary>
@@ -51,8 +56,21 @@ public class OsException : Exception
     /// </summary>
     public int Errno { get; internal set; }
 
-    /// <summary>The Win32 error code (Python's <c>OSError.winerror</c>), or null off Windows.</summary>
-    public int? WinError { get; internal set; }
+    /// <summary>
+    /// The Win32 error code (Python's <c>OSError.winerror</c>), or null off Windows. Where there is
+    /// one, <see cref="Exception.HResult"/> is HRESULT_FROM_WIN32 of it; elsewhere it is E_FAIL
+    /// (0x80004005): an HRESULT is negative for a failure, so the errno cannot be one, and is kept
+    /// in <see cref="Errno"/> alone.
+    /// </summary>
+    public int? WinError
+    {
+        get => _winError;
+        internal set
+        {
+            _winError = value;
+            HResult = value is int w and not 0 ? unchecked((int)(0x8007_0000u | ((uint)w & 0xFFFFu))) : EFail;
+        }
+    }
 
     /// <summary>The operating system's text for the error (strerror, or the Win32 message).</summary>
     public string? OsMessage { get; internal set; }
