@@ -6,10 +6,11 @@ namespace OsKill;
 /// <summary>
 /// Traces every signal OsKill sends, so that an operator can watch a running program with
 /// <c>dotnet-trace collect --providers OsKill</c> and see who sent what. Each event carries the
-/// target, the signal and the outcome as an errno (0 for success).
+/// target, the signal and the outcome as an errno (0 for success). Internal: the provider name
+/// "OsKill" and the events are the contract, not this type.
 /// </summary>
 [EventSource(Name = "OsKill")]
-public sealed class OsKillEventSource : EventSource
+internal sealed class OsKillEventSource : EventSource
 {
     /// <summary>The one instance.</summary>
     public static readonly OsKillEventSource Log = new();

@@ -17,7 +17,7 @@ internal static class ImportsEverything
 {
     internal static readonly Type[] Types =
     [
-        typeof(Audit), typeof(ConsoleControl), typeof(ConsoleEvent), typeof(Os), typeof(OsException), typeof(OsKillEventSource),
+        typeof(Audit), typeof(ConsoleControl), typeof(ConsoleEvent), typeof(Os), typeof(OsException),
         typeof(PermissionDeniedException), typeof(ProcessContainer), typeof(ExitStatus), typeof(ProcessExtensions),
         typeof(ProcessHandle), typeof(ProcessLookupException), typeof(ProcessTree), typeof(SafePidfdHandle), typeof(Signal),
         typeof(StopOptions), typeof(StopResult), typeof(StopStep), typeof(TreeKillResult), typeof(TreeStopResult),
