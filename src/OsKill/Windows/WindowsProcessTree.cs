@@ -237,62 +237,41 @@ internal sealed class WindowsProcessTree : IDisposable
     private static WindowsProcessTree Open(SafeHandle root, int rootPid, uint access, string action, int? sig)
     {
         ArgumentNullException.ThrowIfNull(root);
-        bool added = false;
-        try
+        using var lease = SafeHandleLease.Acquire(root);
+        nint callerHandle = lease.Value;
+        int pid = Kernel32.GetProcessId(callerHandle);
+        if (pid == 0)
         {
-            root.DangerousAddRef(ref added);
-            nint callerHandle = root.DangerousGetHandle();
-            int pid = Kernel32.GetProcessId(callerHandle);
-            if (pid == 0)
-            {
-                int error = Marshal.GetLastPInvokeError();
-                throw new ArgumentException(
-                    $"Cannot walk a process tree from handle 0x{callerHandle.ToString("x", CultureInfo.InvariantCulture)} (pid {rootPid} expected): it is not a process handle (GetProcessId: WinError {error}).",
-                    nameof(root));
-            }
-
-            if (CallerAndAncestors().Contains(pid))
-            {
-                throw RefuseCaller(pid, nameof(root));
-            }
-
-            var tree = new WindowsProcessTree(access, action, sig) { _rootPid = pid };
-
-            // While the caller's handle is open, the pid cannot be reused: OpenProcess reaches the
-            // same process, even if it has exited.
-            nint handle = Kernel32.OpenProcess(access, inheritHandle: false, pid);
-            if (handle == 0)
-            {
-                int error = Marshal.GetLastPInvokeError();
-                int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
-                throw OsException.FromWin32(error, errno, "OpenProcess", $"cannot open pid {pid} to {tree.Purpose()}", pid, sig);
-            }
-
-            var member = new Member(pid, new SafeProcessHandle(handle, ownsHandle: true), tree.ReadIdentity(handle, pid).Created);
-            tree.Add(member);
-            if (ProcessWait.HasExited(member.Handle))
-            {
-                member.Exited = true;
-                tree._exitedDuringWalk++;
-            }
-
-            return tree;
+            int error = Marshal.GetLastPInvokeError();
+            throw new ArgumentException(
+                $"Cannot walk a process tree from handle 0x{callerHandle.ToString("x", CultureInfo.InvariantCulture)} (pid {rootPid} expected): it is not a process handle (GetProcessId: WinError {error}).",
+                nameof(root));
         }
-        finally
+
+        if (CallerAndAncestors().Contains(pid))
         {
-            if (added)
-            {
-                root.DangerousRelease();
-            }
+            throw ProcessGuards.TreeHoldsCaller(pid, ProcessGuards.CallerOrAncestor(pid), nameof(root));
         }
-    }
 
-    private static ArgumentException RefuseCaller(int pid, string paramName)
-    {
-        string who = pid == Environment.ProcessId ? "the calling process itself" : "an ancestor of the calling process";
-        return new ArgumentException(
-            $"Refusing to kill or stop the process tree of pid {pid}: it is {who} (pid {Environment.ProcessId}), so the tree holds the caller, which would stop itself half-way.",
-            paramName);
+        var tree = new WindowsProcessTree(access, action, sig) { _rootPid = pid };
+
+        // While the caller's handle is open, the pid cannot be reused: OpenProcess reaches the
+        // same process, even if it has exited.
+        nint handle = Kernel32.OpenProcess(access, inheritHandle: false, pid);
+        if (handle == 0)
+        {
+            throw Win32Errors.LastProcessError("OpenProcess", $"cannot open pid {pid} to {tree.Purpose()}", pid, sig);
+        }
+
+        var member = new Member(pid, new SafeProcessHandle(handle, ownsHandle: true), tree.ReadIdentity(handle, pid).Created);
+        tree.Add(member);
+        if (ProcessWait.HasExited(member.Handle))
+        {
+            member.Exited = true;
+            tree._exitedDuringWalk++;
+        }
+
+        return tree;
     }
 
     private static bool IsConsoleEvent(int sig) => sig is WindowsSignals.CtrlCEvent or WindowsSignals.CtrlBreakEvent;
@@ -446,7 +425,7 @@ internal sealed class WindowsProcessTree : IDisposable
                 return null;
             }
 
-            throw OsException.FromWin32(error, WinError.ToErrno(error), "OpenProcess", $"cannot open pid {pid}, a child of pid {parent.Pid}, to {Purpose()}", pid, _sig);
+            throw Win32Errors.ProcessError(error, "OpenProcess", $"cannot open pid {pid}, a child of pid {parent.Pid}, to {Purpose()}", pid, _sig);
         }
 
         var handle = new SafeProcessHandle(raw, ownsHandle: true);
@@ -464,7 +443,7 @@ internal sealed class WindowsProcessTree : IDisposable
 
             if (pid == Environment.ProcessId)
             {
-                throw RefuseCaller(_rootPid, "root");
+                throw ProcessGuards.TreeHoldsCaller(_rootPid, ProcessGuards.CallerOrAncestor(_rootPid), "root");
             }
         }
         catch
