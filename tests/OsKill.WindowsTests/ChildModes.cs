@@ -43,7 +43,9 @@ internal static unsafe partial class ChildModes
             // same mode. "ctrl": every member handles Ctrl+C and exits 130 when it sees it;
             // "ignore": every member ignores Ctrl+C (SetConsoleCtrlHandler(NULL, TRUE), inherited).
             // "beat=PREFIX": every member writes "beat N" every 50 ms to PREFIX-PID.txt (a suspended
-            // member stops beating). Writes "ready PID tree PID DESCENDANTS..." once its whole subtree is ready.
+            // member stops beating). "read": every member then waits in a read of its console's input
+            // (Console.In.ReadLine), exits 21 if that returns. Writes "ready PID tree PID DESCENDANTS..."
+            // once its whole subtree is ready.
             "tree" => Tree(report, int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Skip(4).ToArray()),
 
             // Starts a middle child that starts a sleeping grandchild and exits; waits until the
@@ -171,6 +173,13 @@ internal static unsafe partial class ChildModes
         }
 
         Write(report, $"ready {Environment.ProcessId} tree {string.Join(' ', members)}");
+        if (flags.Contains("read"))
+        {
+            string? got = Console.In.ReadLine();
+            Write(report, $"read returned {(got is null ? "null" : "a line")}");
+            return 21;
+        }
+
         if (!ctrl)
         {
             Thread.Sleep(TimeSpan.FromSeconds(60));

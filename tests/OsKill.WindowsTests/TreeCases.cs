@@ -32,6 +32,7 @@ internal static partial class TreeCases
         Run(h, "tree-stop-ctrl-break", TreeStopCtrlBreak, Long);
         RunSafetyCases(h);
         RunHeldOrphanCases(h);
+        RunConsoleHostCases(h);
     }
 
     /// <summary>Runs a case, then ends every process of this executable that it left running (a failed case can leave a tree).</summary>

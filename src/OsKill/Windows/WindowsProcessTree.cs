@@ -28,11 +28,12 @@ namespace OsKill.Windows;
 /// admitted, and its children are walked as usual. Each admitted member is suspended
 /// (NtSuspendProcess; a suspended process creates no process). Rounds follow each other until one
 /// finds nothing new.</para>
-/// <para>3. TerminateProcess every member, wait (WaitForMultipleObjects) until all have exited, then
-/// walk once more: a thread that was inside CreateProcess when its process was suspended or
-/// terminated can still finish creating a child. The walk is conclusive once every member has exited,
-/// because an exited process creates nothing, and its handle, held by us, keeps its pid from being
-/// reused, so its children still name it as their parent.</para>
+/// <para>3. TerminateProcess every member, console hosts (conhost.exe) last (see
+/// <see cref="ConsoleHosts"/>), wait (WaitForMultipleObjects) until all have exited, then walk once
+/// more: a thread that was inside CreateProcess when its process was suspended or terminated can
+/// still finish creating a child. The walk is conclusive once every member has exited, because an
+/// exited process creates nothing, and its handle, held by us, keeps its pid from being reused, so
+/// its children still name it as their parent.</para>
 /// <para>Audit: each TerminateProcess of a member raises <c>os.kill</c> <c>(pid, exit code)</c>, and
 /// the events of every member a pass ends are raised before the first TerminateProcess of that pass,
 /// so that a hook that vetoes one (by throwing) ends nobody; its exception reaches the caller unchanged,
@@ -670,7 +671,7 @@ internal sealed class WindowsProcessTree : IDisposable
         {
             var batch = new List<Member>();
             var errors = new List<Exception>();
-            List<Member> live = Live();
+            List<Member> live = ConsoleHostsLast(Live());
 
             // All or nothing: the os.kill event of every member this pass ends, before the first
             // TerminateProcess. A hook that vetoes one (by throwing) ends nobody: its exception
@@ -729,6 +730,24 @@ internal sealed class WindowsProcessTree : IDisposable
                 return left;
             }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="live"/> with its console hosts (conhost.exe) moved to the end, the order kept
+    /// otherwise: ended before the others, a host can end the processes waiting on its console with
+    /// exit code 0 before TerminateProcess reaches them (see <see cref="ConsoleHosts"/>).
+    /// </summary>
+    private static List<Member> ConsoleHostsLast(List<Member> live)
+    {
+        List<Member> hosts = live.Count < 2 ? [] : live.FindAll(m => ConsoleHosts.IsConsoleHost(m.Handle));
+        if (hosts.Count == 0)
+        {
+            return live;
+        }
+
+        List<Member> ordered = live.FindAll(m => !hosts.Contains(m));
+        ordered.AddRange(hosts);
+        return ordered;
     }
 
     /// <summary>
