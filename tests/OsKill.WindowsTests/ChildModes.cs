@@ -8,7 +8,7 @@ namespace OsKill.WindowsTests;
 /// What the executable does when the driver starts it as a child: <c>MODE REPORTFILE [options]</c>.
 /// Each mode writes "ready" to its report file once it is set up, then what it saw.
 /// </summary>
-internal static unsafe class ChildModes
+internal static unsafe partial class ChildModes
 {
     /// <summary>Exit code of a ctrl-handler child whose handler saw Ctrl+C.</summary>
     internal const int GotCtrlC = 130;
@@ -43,12 +43,16 @@ internal static unsafe class ChildModes
             // same mode. "ctrl": every member handles Ctrl+C and exits 130 when it sees it;
             // "ignore": every member ignores Ctrl+C (SetConsoleCtrlHandler(NULL, TRUE), inherited).
             // "beat=PREFIX": every member writes "beat N" every 50 ms to PREFIX-PID.txt (a suspended
-            // member stops beating). Writes "ready PID tree PID DESCENDANTS..." once its whole subtree is ready.
+            // member stops beating). "read": every member then waits in a read of its console's input
+            // (Console.In.ReadLine), exits 21 if that returns. Writes "ready PID tree PID DESCENDANTS..."
+            // once its whole subtree is ready.
             "tree" => Tree(report, int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Skip(4).ToArray()),
 
             // Starts a middle child that starts a sleeping grandchild and exits; waits until the
-            // middle child's pid is gone, then writes "ready PID grandchild G": G has escaped the tree.
-            "orphan-maker" => OrphanMaker(report),
+            // middle child's pid is gone, then writes "ready PID middle M grandchild G": G has escaped
+            // the tree. "hold": keeps a handle on the middle child instead, so that its pid still opens
+            // (an exited process, in no snapshot) and G still names it as parent.
+            "orphan-maker" => OrphanMaker(report, hold: args.Length > 2 && args[2] == "hold"),
             "orphan-middle" => OrphanMiddle(report),
 
             // Every member appends "member PID" to the shared report and starts a new member every
@@ -169,6 +173,13 @@ internal static unsafe class ChildModes
         }
 
         Write(report, $"ready {Environment.ProcessId} tree {string.Join(' ', members)}");
+        if (flags.Contains("read"))
+        {
+            string? got = Console.In.ReadLine();
+            Write(report, $"read returned {(got is null ? "null" : "a line")}");
+            return 21;
+        }
+
         if (!ctrl)
         {
             Thread.Sleep(TimeSpan.FromSeconds(60));
@@ -183,12 +194,27 @@ internal static unsafe class ChildModes
         return s_event == 0 ? GotCtrlC : GotCtrlBreak;
     }
 
-    private static int OrphanMaker(string report)
+    private static int OrphanMaker(string report, bool hold)
     {
-        (int middlePid, string? line) = Orphan(report, StartSelf);
+        SafeHandle? held = null;
+        (int middlePid, string? line) = Orphan(report, args =>
+        {
+            Process middle = StartSelf(args);
+            held = hold ? Native.TryOpen(middle.Id) : null;
+            return middle;
+        });
         if (line is null)
         {
             return 13;
+        }
+
+        if (held is not null)
+        {
+            // The handle stays open until this process ends.
+            Write(report, $"ready {Environment.ProcessId} middle {middlePid} {line}");
+            Thread.Sleep(TimeSpan.FromSeconds(60));
+            GC.KeepAlive(held);
+            return 0;
         }
 
         // Our handle is closed; wait until the middle child's pid names nothing, so that no walk
@@ -325,63 +351,6 @@ internal static unsafe class ChildModes
             IsBackground = true,
         };
         beater.Start();
-    }
-
-    private static int ContainerAddSelf(string report)
-    {
-        Write(report, $"ready {Environment.ProcessId}");
-        using (var container = new ProcessContainer())
-        {
-            TryAdd(report, "pid", () => container.Add(Environment.ProcessId));
-            TryAdd(report, "handle", () =>
-            {
-                using var self = Process.GetCurrentProcess();
-                container.Add(self);
-            });
-            Write(report, $"members: {string.Join(' ', container.GetProcessIds())}");
-            Write(report, "disposing");
-        }
-
-        Write(report, "done");
-        return 0;
-    }
-
-    private static void TryAdd(string report, string how, Action add)
-    {
-        try
-        {
-            add();
-            Write(report, $"accepted {how}");
-        }
-        catch (Exception e)
-        {
-            Write(report, $"refused {how}: {e.GetType().Name}: {e.Message}");
-        }
-    }
-
-    private static int ContainerOwner(string report, bool contain)
-    {
-        using ProcessContainer? container = contain ? new ProcessContainer() : null;
-        Process Start(params string[] args) => container is null ? StartSelf(args) : container.Start(SelfStartInfo(args));
-
-        string sleepReport = report + ".sleep";
-        using Process sleeper = Start("sleep", sleepReport);
-        (int middlePid, string? grandchild) = Orphan(report, Start);
-        if (grandchild is null)
-        {
-            return 13;
-        }
-
-        if (WaitForLine(sleepReport, $"ready {sleeper.Id}", TimeSpan.FromSeconds(60)) is null)
-        {
-            Write(report, $"the sleeper {sleeper.Id} never became ready");
-            return 13;
-        }
-
-        string members = container is null ? "none" : string.Join(',', container.GetProcessIds());
-        Write(report, $"ready {Environment.ProcessId} sleeper {sleeper.Id} middle {middlePid} {grandchild} members {members}");
-        Thread.Sleep(TimeSpan.FromSeconds(60));
-        return 0;
     }
 
     private static ProcessStartInfo SelfStartInfo(string[] args)

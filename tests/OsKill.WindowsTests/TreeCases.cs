@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Win32.SafeHandles;
 
 namespace OsKill.WindowsTests;
 
@@ -32,6 +31,8 @@ internal static partial class TreeCases
         Run(h, "tree-stop-refuses-outsiders", TreeStopRefusesOutsiders, Long);
         Run(h, "tree-stop-ctrl-break", TreeStopCtrlBreak, Long);
         RunSafetyCases(h);
+        RunHeldOrphanCases(h);
+        RunConsoleHostCases(h);
     }
 
     /// <summary>Runs a case, then ends every process of this executable that it left running (a failed case can leave a tree).</summary>
@@ -378,8 +379,12 @@ internal static partial class TreeCases
             throw new TestFailure($"{root.Description} did not report its tree within {TreeReady.TotalSeconds:0} s: exit code {Child.Fmt(root.ExitCode)}, report [{root.Report}]");
         }
 
-        return [.. line[(line.IndexOf(" tree ", StringComparison.Ordinal) + 6)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+        return TreePids(line);
     }
+
+    /// <summary>The pids of a "ready PID tree PID DESCENDANTS..." line, the root first.</summary>
+    private static List<int> TreePids(string line) =>
+        [.. line[(line.IndexOf(" tree ", StringComparison.Ordinal) + 6)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
 
     private static (int Middle, int Grandchild) WaitOrphan(string report, int rootPid)
     {
@@ -436,62 +441,4 @@ internal static partial class TreeCases
     private static string Fmt(IEnumerable<int> pids) => string.Join(",", pids);
 
     private static string Fmt(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "none";
-
-    /// <summary>
-    /// Handles on a tree's members, opened by the driver as soon as they were reported: exit codes
-    /// stay readable and no pid can be reused. Dispose ends those still running.
-    /// </summary>
-    private sealed class Members : IDisposable
-    {
-        private readonly Dictionary<int, SafeProcessHandle> _handles = [];
-
-        internal Members(IEnumerable<int> pids, bool mustOpen = true)
-        {
-            foreach (int pid in pids)
-            {
-                SafeProcessHandle? h = Native.TryOpen(pid);
-                if (h is not null)
-                {
-                    _handles[pid] = h;
-                }
-                else if (mustOpen)
-                {
-                    Dispose();
-                    throw new TestFailure($"member {pid} cannot be opened: it exited too early");
-                }
-            }
-        }
-
-        internal int Count => _handles.Count;
-
-        internal List<int> Alive() =>
-            [.. _handles.Where(kv => Native.WaitForSingleObject(kv.Value, 0) == Native.WAIT_TIMEOUT).Select(kv => kv.Key)];
-
-        internal uint? ExitCode(int pid)
-        {
-            SafeProcessHandle h = _handles[pid];
-            if (Native.WaitForSingleObject(h, (uint)Seen.TotalMilliseconds) != Native.WAIT_OBJECT_0)
-            {
-                return null;
-            }
-
-            return Native.GetExitCodeProcess(h, out uint code) ? code : null;
-        }
-
-        public void Dispose()
-        {
-            foreach (SafeProcessHandle h in _handles.Values)
-            {
-                if (Native.WaitForSingleObject(h, 0) == Native.WAIT_TIMEOUT)
-                {
-                    _ = Native.TerminateProcess(h, 0xDEAD);
-                    _ = Native.WaitForSingleObject(h, 5000);
-                }
-
-                h.Dispose();
-            }
-
-            _handles.Clear();
-        }
-    }
 }

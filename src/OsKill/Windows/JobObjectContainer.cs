@@ -361,9 +361,10 @@ internal sealed class JobObjectContainer : IDisposable
         }
     }
 
-    /// <summary>Ends every process in the job (TerminateJobObject, exit code −1); <paramref name="pids"/> were listed just before.</summary>
+    /// <summary>Ends every process in the job (TerminateJobObject, exit code −1; console hosts last, see <see cref="ConsoleHosts"/>); <paramref name="pids"/> were listed just before.</summary>
     private void Terminate(List<int> pids)
     {
+        ConsoleHosts.EndJobClientsFirst(_job, pids, WindowsProcessTree.KillExitCode);
         if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)WindowsProcessTree.KillExitCode)))
         {
             int error = Marshal.GetLastPInvokeError();

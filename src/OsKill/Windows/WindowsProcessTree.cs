@@ -21,13 +21,19 @@ namespace OsKill.Windows;
 /// member's. Windows records a parent pid once, at creation, and never updates it: after the parent
 /// exits and its pid is reused, an unrelated process seems to have the new holder of the pid as
 /// parent, but it is older than that holder. The member's own pid cannot be reused meanwhile, since
-/// we hold a handle on it. Each admitted member is suspended (NtSuspendProcess; a suspended process
-/// creates no process). Rounds follow each other until one finds nothing new.</para>
-/// <para>3. TerminateProcess every member, wait (WaitForMultipleObjects) until all have exited, then
-/// walk once more: a thread that was inside CreateProcess when its process was suspended or
-/// terminated can still finish creating a child. The walk is conclusive once every member has exited,
-/// because an exited process creates nothing, and its handle, held by us, keeps its pid from being
-/// reused, so its children still name it as their parent.</para>
+/// we hold a handle on it. A process that has exited is in no snapshot, even while a handle on it
+/// (its parent's, say) keeps its pid: its children's entries name a pid that the snapshot does not
+/// list. So each round also opens every such pid and follows its parent pids, through processes the
+/// snapshot does not list, to a member, with the same checks at every link; what it reaches is
+/// admitted, and its children are walked as usual. Each admitted member is suspended
+/// (NtSuspendProcess; a suspended process creates no process). Rounds follow each other until one
+/// finds nothing new.</para>
+/// <para>3. TerminateProcess every member, console hosts (conhost.exe) last (see
+/// <see cref="ConsoleHosts"/>), wait (WaitForMultipleObjects) until all have exited, then walk once
+/// more: a thread that was inside CreateProcess when its process was suspended or terminated can
+/// still finish creating a child. The walk is conclusive once every member has exited, because an
+/// exited process creates nothing, and its handle, held by us, keeps its pid from being reused, so
+/// its children still name it as their parent.</para>
 /// <para>Audit: each TerminateProcess of a member raises <c>os.kill</c> <c>(pid, exit code)</c>, and
 /// the events of every member a pass ends are raised before the first TerminateProcess of that pass,
 /// so that a hook that vetoes one (by throwing) ends nobody; its exception reaches the caller unchanged,
@@ -38,9 +44,11 @@ namespace OsKill.Windows;
 /// step 3 alone ends the tree: it repeats until a walk after every member has exited finds no new
 /// member.</para>
 /// <para>Unlike Linux, a member that exits on its own keeps its place in the tree while we hold its
-/// handle: its children are still found. A process is lost to the walk only when it exited, and
-/// every handle on it was closed, before a round opened it; its children then name a pid that no
-/// longer exists (or that a younger process reuses).</para>
+/// handle, and so does an exited process that another process holds a handle on: their children
+/// are still found. A process is lost to the walk only when it exited, and every handle on it was
+/// closed, before a round opened it; its children then name a pid that no longer exists (or that a
+/// younger process reuses). A pid that the snapshot does not list and that cannot be opened for
+/// another reason (access denied) cannot be followed either.</para>
 /// </remarks>
 [SupportedOSPlatform("windows")]
 internal sealed class WindowsProcessTree : IDisposable
@@ -237,62 +245,46 @@ internal sealed class WindowsProcessTree : IDisposable
     private static WindowsProcessTree Open(SafeHandle root, int rootPid, uint access, string action, int? sig)
     {
         ArgumentNullException.ThrowIfNull(root);
-        bool added = false;
+        using var lease = SafeHandleLease.Acquire(root);
+        nint callerHandle = lease.Value;
+        int pid = Kernel32.GetProcessId(callerHandle);
+        if (pid == 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            throw new ArgumentException(
+                $"Cannot walk a process tree from handle 0x{callerHandle.ToString("x", CultureInfo.InvariantCulture)} (pid {rootPid} expected): it is not a process handle (GetProcessId: WinError {error}).",
+                nameof(root));
+        }
+
+        if (CallerAndAncestors().Contains(pid))
+        {
+            throw ProcessGuards.TreeHoldsCaller(pid, ProcessGuards.CallerOrAncestor(pid), nameof(root));
+        }
+
+        var tree = new WindowsProcessTree(access, action, sig) { _rootPid = pid };
+
+        // While the caller's handle is open, the pid cannot be reused: OpenProcess reaches the
+        // same process, even if it has exited.
+        nint handle = Kernel32.OpenProcess(access, inheritHandle: false, pid);
+        if (handle == 0)
+        {
+            throw Win32Errors.LastProcessError("OpenProcess", $"cannot open pid {pid} to {tree.Purpose()}", pid, sig);
+        }
+
+        var owned = new SafeProcessHandle(handle, ownsHandle: true);
+        long created;
         try
         {
-            root.DangerousAddRef(ref added);
-            nint callerHandle = root.DangerousGetHandle();
-            int pid = Kernel32.GetProcessId(callerHandle);
-            if (pid == 0)
-            {
-                int error = Marshal.GetLastPInvokeError();
-                throw new ArgumentException(
-                    $"Cannot walk a process tree from handle 0x{callerHandle.ToString("x", CultureInfo.InvariantCulture)} (pid {rootPid} expected): it is not a process handle (GetProcessId: WinError {error}).",
-                    nameof(root));
-            }
-
-            if (CallerAndAncestors().Contains(pid))
-            {
-                throw RefuseCaller(pid, nameof(root));
-            }
-
-            var tree = new WindowsProcessTree(access, action, sig) { _rootPid = pid };
-
-            // While the caller's handle is open, the pid cannot be reused: OpenProcess reaches the
-            // same process, even if it has exited.
-            nint handle = Kernel32.OpenProcess(access, inheritHandle: false, pid);
-            if (handle == 0)
-            {
-                int error = Marshal.GetLastPInvokeError();
-                int errno = error == WinError.ERROR_INVALID_PARAMETER ? Errno.ESRCH : WinError.ToErrno(error);
-                throw OsException.FromWin32(error, errno, "OpenProcess", $"cannot open pid {pid} to {tree.Purpose()}", pid, sig);
-            }
-
-            var member = new Member(pid, new SafeProcessHandle(handle, ownsHandle: true), tree.ReadIdentity(handle, pid).Created);
-            tree.Add(member);
-            if (ProcessWait.HasExited(member.Handle))
-            {
-                member.Exited = true;
-                tree._exitedDuringWalk++;
-            }
-
-            return tree;
+            created = tree.ReadIdentity(handle, pid).Created;
         }
-        finally
+        catch
         {
-            if (added)
-            {
-                root.DangerousRelease();
-            }
+            owned.Dispose();
+            throw;
         }
-    }
 
-    private static ArgumentException RefuseCaller(int pid, string paramName)
-    {
-        string who = pid == Environment.ProcessId ? "the calling process itself" : "an ancestor of the calling process";
-        return new ArgumentException(
-            $"Refusing to kill or stop the process tree of pid {pid}: it is {who} (pid {Environment.ProcessId}), so the tree holds the caller, which would stop itself half-way.",
-            paramName);
+        _ = tree.Enroll(pid, owned, created, freeze: false);
+        return tree;
     }
 
     private static bool IsConsoleEvent(int sig) => sig is WindowsSignals.CtrlCEvent or WindowsSignals.CtrlBreakEvent;
@@ -392,39 +384,125 @@ internal sealed class WindowsProcessTree : IDisposable
 
     /// <summary>
     /// One round: a snapshot of every process, then every process whose parent pid is a member's is
-    /// admitted (see <see cref="Admit"/>), and walked in the same round. Returns how many were admitted.
+    /// admitted (see <see cref="Admit"/>), and walked in the same round; so is every exited process
+    /// that links a listed process to a member (see <see cref="AdmitHeldExitedParents"/>). Returns
+    /// how many were admitted.
     /// </summary>
     private int WalkRound(bool freeze)
     {
         _rounds++;
         Dictionary<int, List<int>> children = Snapshot();
+        HashSet<int>? listed = null;
         var queue = new Queue<Member>(_members);
         int added = 0;
-        while (queue.TryDequeue(out Member? parent))
+        while (true)
         {
-            if (!children.TryGetValue(parent.Pid, out List<int>? list))
+            while (queue.TryDequeue(out Member? parent))
             {
-                continue;
-            }
-
-            foreach (int pid in list)
-            {
-                // A known pid is that member still: its handle keeps the pid from being reused.
-                if (pid == 0 || pid == parent.Pid || _byPid.ContainsKey(pid))
+                if (!children.TryGetValue(parent.Pid, out List<int>? list))
                 {
                     continue;
                 }
 
-                Member? child = Admit(pid, parent, freeze);
-                if (child is not null)
+                foreach (int pid in list)
                 {
-                    added++;
-                    queue.Enqueue(child);
+                    // A known pid is that member still: its handle keeps the pid from being reused.
+                    if (pid == 0 || pid == parent.Pid || _byPid.ContainsKey(pid))
+                    {
+                        continue;
+                    }
+
+                    Member? child = Admit(pid, parent, freeze);
+                    if (child is not null)
+                    {
+                        added++;
+                        queue.Enqueue(child);
+                    }
                 }
+            }
+
+            listed ??= [.. children.Values.SelectMany(pids => pids)];
+            List<Member> found = AdmitHeldExitedParents(children, listed, freeze);
+            if (found.Count == 0)
+            {
+                return added;
+            }
+
+            added += found.Count;
+            found.ForEach(queue.Enqueue);
+        }
+    }
+
+    /// <summary>
+    /// Admits the exited members that the snapshot does not list. A process that has exited is in no
+    /// toolhelp snapshot, yet while any handle on it is open (its parent's, for one) its pid still
+    /// names it and cannot be reused, and its children's entries still name it as their parent: an
+    /// orphan of a held-open parent, which the walk by the members' pids alone never reaches. So
+    /// every parent pid that the snapshot names but does not list is opened, and followed up its own
+    /// parent pids, through processes the snapshot does not list either, to a member (see
+    /// <see cref="AdmitUnlisted"/>). The listed children of what is admitted are then walked as
+    /// usual, with <see cref="Admit"/>'s checks. Returns the members admitted.
+    /// </summary>
+    private List<Member> AdmitHeldExitedParents(Dictionary<int, List<int>> children, HashSet<int> listed, bool freeze)
+    {
+        var admitted = new List<Member>();
+        var strangers = new HashSet<int>();
+        foreach (int parentPid in children.Keys)
+        {
+            if (parentPid != 0 && !listed.Contains(parentPid) && !_byPid.ContainsKey(parentPid))
+            {
+                _ = AdmitUnlisted(parentPid, listed, strangers, admitted, freeze, depth: 0);
             }
         }
 
-        return added;
+        return admitted;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="pid"/>, which the snapshot does not list, and admits it when, through
+    /// the handle just opened, its parent pid is a member's (or, recursively, that of another unlisted
+    /// process that is admitted so) and it is not older than that parent: the checks of
+    /// <see cref="Admit"/>, so that a pid reused by an unrelated process pulls nothing in. A pid that
+    /// cannot be opened (gone, or not ours to open) or read ends the chain: nothing can be followed
+    /// through it. Returns the member, or null; <paramref name="strangers"/> remembers the pids
+    /// already tried in this pass.
+    /// </summary>
+    private Member? AdmitUnlisted(int pid, HashSet<int> listed, HashSet<int> strangers, List<Member> admitted, bool freeze, int depth)
+    {
+        if (_byPid.TryGetValue(pid, out Member? known))
+        {
+            return known;
+        }
+
+        // A listed process that is not a member is not ours; 64 links is far deeper than any real
+        // chain of exited parents, and only guards against a loop.
+        if (pid == 0 || listed.Contains(pid) || depth >= 64 || !strangers.Add(pid))
+        {
+            return null;
+        }
+
+        nint raw = Kernel32.OpenProcess(_access, inheritHandle: false, pid);
+        if (raw == 0)
+        {
+            return null;
+        }
+
+        var handle = new SafeProcessHandle(raw, ownsHandle: true);
+        Member? parent = null;
+        if (TryReadIdentity(raw, out long created, out int parentPid) && parentPid != pid)
+        {
+            parent = AdmitUnlisted(parentPid, listed, strangers, admitted, freeze, depth + 1);
+        }
+
+        if (parent is null || created < parent.Created)
+        {
+            handle.Dispose();
+            return null;
+        }
+
+        Member member = Enroll(pid, handle, created, freeze);
+        admitted.Add(member);
+        return member;
     }
 
     /// <summary>
@@ -446,7 +524,7 @@ internal sealed class WindowsProcessTree : IDisposable
                 return null;
             }
 
-            throw OsException.FromWin32(error, WinError.ToErrno(error), "OpenProcess", $"cannot open pid {pid}, a child of pid {parent.Pid}, to {Purpose()}", pid, _sig);
+            throw Win32Errors.ProcessError(error, "OpenProcess", $"cannot open pid {pid}, a child of pid {parent.Pid}, to {Purpose()}", pid, _sig);
         }
 
         var handle = new SafeProcessHandle(raw, ownsHandle: true);
@@ -464,7 +542,7 @@ internal sealed class WindowsProcessTree : IDisposable
 
             if (pid == Environment.ProcessId)
             {
-                throw RefuseCaller(_rootPid, "root");
+                throw ProcessGuards.TreeHoldsCaller(_rootPid, ProcessGuards.CallerOrAncestor(_rootPid), "root");
             }
         }
         catch
@@ -473,6 +551,12 @@ internal sealed class WindowsProcessTree : IDisposable
             throw;
         }
 
+        return Enroll(pid, handle, created, freeze);
+    }
+
+    /// <summary>Adds a verified process as a member, counted as exited if it has, suspended otherwise when <paramref name="freeze"/>.</summary>
+    private Member Enroll(int pid, SafeProcessHandle handle, long created, bool freeze)
+    {
         var member = new Member(pid, handle, created);
         Add(member);
         if (ProcessWait.HasExited(handle))
@@ -587,7 +671,7 @@ internal sealed class WindowsProcessTree : IDisposable
         {
             var batch = new List<Member>();
             var errors = new List<Exception>();
-            List<Member> live = Live();
+            List<Member> live = ConsoleHostsLast(Live());
 
             // All or nothing: the os.kill event of every member this pass ends, before the first
             // TerminateProcess. A hook that vetoes one (by throwing) ends nobody: its exception
@@ -646,6 +730,24 @@ internal sealed class WindowsProcessTree : IDisposable
                 return left;
             }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="live"/> with its console hosts (conhost.exe) moved to the end, the order kept
+    /// otherwise: ended before the others, a host can end the processes waiting on its console with
+    /// exit code 0 before TerminateProcess reaches them (see <see cref="ConsoleHosts"/>).
+    /// </summary>
+    private static List<Member> ConsoleHostsLast(List<Member> live)
+    {
+        List<Member> hosts = live.Count < 2 ? [] : live.FindAll(m => ConsoleHosts.IsConsoleHost(m.Handle));
+        if (hosts.Count == 0)
+        {
+            return live;
+        }
+
+        List<Member> ordered = live.FindAll(m => !hosts.Contains(m));
+        ordered.AddRange(hosts);
+        return ordered;
     }
 
     /// <summary>

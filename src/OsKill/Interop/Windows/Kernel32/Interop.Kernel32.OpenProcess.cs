@@ -6,6 +6,9 @@ internal static partial class Kernel32
 {
     internal const uint PROCESS_TERMINATE = 0x0001;
     internal const uint PROCESS_SUSPEND_RESUME = 0x0800;
+
+    /// <summary>What Wine 8's IsProcessInJob asks of the process handle (Windows also takes <see cref="PROCESS_QUERY_LIMITED_INFORMATION"/>).</summary>
+    internal const uint PROCESS_QUERY_INFORMATION = 0x0400;
     internal const uint PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
     internal const uint SYNCHRONIZE = 0x00100000;
 

@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Microsoft.Win32.SafeHandles;
+using OsKill.Core;
+using OsKill.Interop;
+
+namespace OsKill.Windows;
+
+/// <summary>
+/// Console hosts (conhost.exe) among the processes a tree kill or a container ends. A console
+/// program started on a console of its own (CreateNoWindow, CREATE_NEW_CONSOLE) has that console's
+/// host as a child: a member of its tree, and of its job. Under Wine 8, ending the host ends at once,
+/// with exit code 0, every process waiting in a read of its console, suspended or not, before a
+/// TerminateProcess meant for them arrives. Ended after them, the host changes nothing: the first
+/// TerminateProcess that reaches a process fixes its exit code. So hosts are ended last.
+/// </summary>
+[SupportedOSPlatform("windows")]
+internal static class ConsoleHosts
+{
+    /// <summary>
+    /// TerminateProcess, IsProcessInJob and QueryFullProcessImageNameW. Windows lets IsProcessInJob
+    /// use PROCESS_QUERY_LIMITED_INFORMATION; Wine 8 wants PROCESS_QUERY_INFORMATION.
+    /// </summary>
+    private const uint JobMemberAccess = Kernel32.PROCESS_TERMINATE | Kernel32.PROCESS_QUERY_INFORMATION | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION;
+
+    /// <summary>True when the process runs conhost.exe (by the file name of its image; false when that cannot be read).</summary>
+    internal static unsafe bool IsConsoleHost(SafeHandle process)
+    {
+        const int Capacity = 1024;
+        char* path = stackalloc char[Capacity];
+        uint length = Capacity;
+        using var lease = SafeHandleLease.Acquire(process);
+        if (!Kernel32.QueryFullProcessImageName(lease.Value, 0, path, ref length))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> image = new(path, (int)length);
+        return image[(image.LastIndexOf('\\') + 1)..].Equals("conhost.exe", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Before a TerminateJobObject: when the job's <paramref name="pids"/> (listed just before, their
+    /// os.kill events raised) include a console host, ends the others first, each with
+    /// TerminateProcess(<paramref name="exitCode"/>), so that the TerminateJobObject that follows ends
+    /// the hosts after them. Each pid is opened and checked to be in the job (a listed process that
+    /// has exited may have left its pid to a process outside it). Does nothing when no host is listed.
+    /// A process that cannot be opened or ended here is left to TerminateJobObject, which ends every
+    /// process of the job and reports its own failure.
+    /// </summary>
+    internal static void EndJobClientsFirst(SafeHandle job, List<int> pids, int exitCode)
+    {
+        var opened = new List<(int Pid, SafeProcessHandle Handle, bool Host)>(pids.Count);
+        try
+        {
+            using var jobLease = SafeHandleLease.Acquire(job);
+            foreach (int pid in pids)
+            {
+                var handle = new SafeProcessHandle(Kernel32.OpenProcess(JobMemberAccess, inheritHandle: false, pid), ownsHandle: true);
+                if (handle.IsInvalid || !Kernel32.IsProcessInJob(handle.DangerousGetHandle(), jobLease.Value, out bool inJob) || !inJob)
+                {
+                    handle.Dispose();
+                    continue;
+                }
+
+                opened.Add((pid, handle, IsConsoleHost(handle)));
+            }
+
+            if (!opened.Exists(p => p.Host))
+            {
+                return;
+            }
+
+            foreach ((int pid, SafeProcessHandle handle, bool host) in opened)
+            {
+                if (!host)
+                {
+                    bool terminated = Kernel32.TerminateProcess(handle.DangerousGetHandle(), unchecked((uint)exitCode));
+                    OsKillEventSource.Log.WindowsKill(pid, exitCode, terminated ? 0 : Marshal.GetLastPInvokeError());
+                }
+            }
+        }
+        finally
+        {
+            opened.ForEach(p => p.Handle.Dispose());
+        }
+    }
+}
