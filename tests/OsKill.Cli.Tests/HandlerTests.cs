@@ -1,7 +1,6 @@
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
-using static OsKill.Tests.Infrastructure.ProcState;
+using static OsKill.Testing.ProcState;
 
 namespace OsKill.Cli.Tests;
 

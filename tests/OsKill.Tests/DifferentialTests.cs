@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

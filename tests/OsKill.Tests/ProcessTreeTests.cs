@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using OsKill.Linux;
 using OsKill.Linux.Tree;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using OsKill.Core;
 using OsKill.Posix;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>Reads what the kernel says about a process in /proc: the real state, not our own bookkeeping.</summary>
 public static class ProcState
