@@ -126,9 +126,9 @@ public class NameTests
     [Fact]
     public async Task A_name_matches_only_your_own_processes_unless_all()
     {
-        Assert.SkipUnless(Environment.UserName == "root", "setpriv can start a process of another user (uid 65534) only for root");
+        Unprivileged.SkipUnlessRoot();
         string name = UniqueName();
-        using Child theirs = await StartNamedSleepAsync(name, "setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups");
+        using Child theirs = await StartNamedSleepAsync(name, [.. Unprivileged.Wrapper]);
 
         CliResult r = await OsKillRun.RunAsync(name);
         Assert.Equal(1, r.ExitCode);
