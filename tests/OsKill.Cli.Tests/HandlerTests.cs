@@ -28,7 +28,7 @@ public class HandlerTests(SigInfoReceiver receivers) : IClassFixture<SigInfoRece
             r.Stdout);
         Assert.Equal(string.Empty, r.Stderr);
         await trapping.WaitForLineAsync("got USR1");
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public class HandlerTests(SigInfoReceiver receivers) : IClassFixture<SigInfoRece
         Assert.Equal(1, r.ExitCode);
         Assert.Equal(string.Empty, r.Stdout);
         Assert.Equal(string.Empty, r.Stderr);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public class NameTests
         Expect.Quiet(await OsKillRun.RunAsync(name));
         Assert.Equal(128 + Signal.SIGTERM, await first.WaitForExitAsync());
         Assert.Equal(128 + Signal.SIGTERM, await second.WaitForExitAsync());
-        Assert.Equal('S', State(other.Pid));
+        AssertUntouched(other.Pid);
     }
 
     [Fact]
@@ -90,8 +90,8 @@ public class NameTests
         Assert.Equal($"-77\n{a.Pid}\n", r.Stdout);
         Assert.Equal($"oskill: cannot find process \"{NoSuchName}\"\n", r.Stderr);
 
-        Assert.Equal('S', State(a.Pid));
-        Assert.Equal('S', State(b.Pid));
+        AssertUntouched(a.Pid);
+        AssertUntouched(b.Pid);
     }
 
     [Theory]
@@ -104,7 +104,7 @@ public class NameTests
         string name = UniqueName();
         using Child sleep = await StartNamedSleepAsync(name);
         Expect.UsageError(await OsKillRun.RunAsync([.. args, name]), message);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public class NameTests
         CliResult r = await OsKillRun.RunAsync(name);
         Assert.Equal(1, r.ExitCode);
         Assert.Equal($"oskill: cannot find process \"{name}\"\n", r.Stderr);
-        Assert.Equal('S', State(theirs.Pid));
+        AssertUntouched(theirs.Pid);
 
         r = await OsKillRun.RunAsync("-a", "-p", name);
         Assert.Equal(0, r.ExitCode);
