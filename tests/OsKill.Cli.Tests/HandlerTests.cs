@@ -1,7 +1,6 @@
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
-using static OsKill.Tests.Infrastructure.ProcState;
+using static OsKill.Testing.ProcState;
 
 namespace OsKill.Cli.Tests;
 
@@ -29,7 +28,7 @@ public class HandlerTests(SigInfoReceiver receivers) : IClassFixture<SigInfoRece
             r.Stdout);
         Assert.Equal(string.Empty, r.Stderr);
         await trapping.WaitForLineAsync("got USR1");
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]
@@ -42,7 +41,7 @@ public class HandlerTests(SigInfoReceiver receivers) : IClassFixture<SigInfoRece
         Assert.Equal(1, r.ExitCode);
         Assert.Equal(string.Empty, r.Stdout);
         Assert.Equal(string.Empty, r.Stderr);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]

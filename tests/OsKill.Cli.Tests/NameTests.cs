@@ -1,7 +1,6 @@
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
-using static OsKill.Tests.Infrastructure.ProcState;
+using static OsKill.Testing.ProcState;
 
 namespace OsKill.Cli.Tests;
 
@@ -24,7 +23,7 @@ public class NameTests
         Expect.Quiet(await OsKillRun.RunAsync(name));
         Assert.Equal(128 + Signal.SIGTERM, await first.WaitForExitAsync());
         Assert.Equal(128 + Signal.SIGTERM, await second.WaitForExitAsync());
-        Assert.Equal('S', State(other.Pid));
+        AssertUntouched(other.Pid);
     }
 
     [Fact]
@@ -91,8 +90,8 @@ public class NameTests
         Assert.Equal($"-77\n{a.Pid}\n", r.Stdout);
         Assert.Equal($"oskill: cannot find process \"{NoSuchName}\"\n", r.Stderr);
 
-        Assert.Equal('S', State(a.Pid));
-        Assert.Equal('S', State(b.Pid));
+        AssertUntouched(a.Pid);
+        AssertUntouched(b.Pid);
     }
 
     [Theory]
@@ -105,7 +104,7 @@ public class NameTests
         string name = UniqueName();
         using Child sleep = await StartNamedSleepAsync(name);
         Expect.UsageError(await OsKillRun.RunAsync([.. args, name]), message);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]
@@ -127,14 +126,14 @@ public class NameTests
     [Fact]
     public async Task A_name_matches_only_your_own_processes_unless_all()
     {
-        Assert.SkipUnless(Environment.UserName == "root", "setpriv can start a process of another user (uid 65534) only for root");
+        Unprivileged.SkipUnlessRoot();
         string name = UniqueName();
-        using Child theirs = await StartNamedSleepAsync(name, "setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups");
+        using Child theirs = await StartNamedSleepAsync(name, [.. Unprivileged.Wrapper]);
 
         CliResult r = await OsKillRun.RunAsync(name);
         Assert.Equal(1, r.ExitCode);
         Assert.Equal($"oskill: cannot find process \"{name}\"\n", r.Stderr);
-        Assert.Equal('S', State(theirs.Pid));
+        AssertUntouched(theirs.Pid);
 
         r = await OsKillRun.RunAsync("-a", "-p", name);
         Assert.Equal(0, r.ExitCode);

@@ -1,5 +1,4 @@
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
 
 namespace OsKill.Cli.Tests;

@@ -1,8 +1,7 @@
 using System.Globalization;
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
-using static OsKill.Tests.Infrastructure.ProcState;
+using static OsKill.Testing.ProcState;
 
 namespace OsKill.Cli.Tests;
 
@@ -40,8 +39,8 @@ public class PidInodeTests
         string reason = $"No such process: the pidfd inode of pid {sleep.Pid} is {actual}";
         Assert.Equal($"sending signal 9 (KILL) to pid {sleep.Pid}: {reason}\n", r.Stdout);
         Assert.Equal($"oskill: ({target}): {reason}\n", r.Stderr);
-        Assert.Equal('S', State(sleep.Pid));
-        Assert.Equal('S', State(other.Pid));
+        AssertUntouched(sleep.Pid);
+        AssertUntouched(other.Pid);
     }
 
     [Fact]
@@ -53,7 +52,7 @@ public class PidInodeTests
         Expect.Clean(r);
         Assert.Equal(64, r.ExitCode);
         Assert.Equal($"{sleep.Pid}\n", r.Stdout);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]
@@ -78,7 +77,7 @@ public class PidInodeTests
         Expect.Clean(r);
         Assert.Equal(1, r.ExitCode);
         Assert.Equal($"oskill: ({target}): not a PID:INODE (both are decimal numbers from 1; INODE is the inode of a pidfd for PID)\n", r.Stderr);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Fact]
@@ -89,7 +88,7 @@ public class PidInodeTests
         Expect.UsageError(
             await OsKillRun.RunAsync("-q", "1", $"{sleep.Pid}:{Inode(sleep.Pid)}"),
             "--queue cannot be used with PID:INODE targets");
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     // The inode of a pidfd for pid, from the kernel's fdinfo; the test needs pidfs, where each

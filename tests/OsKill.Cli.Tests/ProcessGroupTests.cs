@@ -1,8 +1,7 @@
 using System.Globalization;
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
-using static OsKill.Tests.Infrastructure.ProcState;
+using static OsKill.Testing.ProcState;
 
 namespace OsKill.Cli.Tests;
 

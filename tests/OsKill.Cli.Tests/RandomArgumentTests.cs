@@ -1,6 +1,5 @@
 using System.Globalization;
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
 
 namespace OsKill.Cli.Tests;

@@ -1,7 +1,6 @@
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
-using static OsKill.Tests.Infrastructure.ProcState;
+using static OsKill.Testing.ProcState;
 
 namespace OsKill.Cli.Tests;
 
@@ -50,7 +49,7 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
         using Child sleep = await StartSleepAsync();
         Expect.Quiet(await OsKillRun.RunAsync([.. signal, Text(sleep.Pid)]));
         Assert.False(sleep.Process.HasExited);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
 
         CliResult gone = await OsKillRun.RunAsync([.. signal, Text(NoSuchProcess())]);
         Assert.Equal(1, gone.ExitCode);
@@ -187,7 +186,7 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
         CliResult r = await OsKillRun.RunAsync([.. args, Text(sleep.Pid)]);
         Expect.UsageError(r, message);
         Assert.False(sleep.Process.HasExited);
-        Assert.Equal('S', State(sleep.Pid));
+        AssertUntouched(sleep.Pid);
     }
 
     [Theory]

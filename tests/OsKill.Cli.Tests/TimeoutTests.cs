@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using OsKill.Cli.Tests.Infrastructure;
-using OsKill.Tests.Infrastructure;
 using static OsKill.Cli.Tests.Infrastructure.Targets;
 
 namespace OsKill.Cli.Tests;
@@ -34,7 +33,9 @@ public class TimeoutTests
         int term = Signal.SIGTERM;
         int hup = Signal.SIGHUP;
         using Child child = await Child.StartAsync("catch", Text(term), Text(hup));
-        CliResult r = await OsKillRun.RunAsync("--timeout", "200", "HUP", "--timeout", "500", "KILL", Text(child.Pid));
+
+        // The child's handler must print "got HUP" before the KILL: 2 s leaves room on a busy machine.
+        CliResult r = await OsKillRun.RunAsync("--timeout", "200", "HUP", "--timeout", "2000", "KILL", Text(child.Pid));
         Expect.Quiet(r);
         Assert.Equal(128 + 9, await child.WaitForExitAsync());
         await child.ReadToEndAsync();

@@ -1,5 +1,3 @@
-using OsKill.Tests.Infrastructure;
-
 namespace OsKill.Tests;
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using OsKill.Linux.Cgroups;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

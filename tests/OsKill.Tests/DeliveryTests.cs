@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 
@@ -46,8 +45,6 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         sys.stdin.read()
         """;
 
-    private static readonly string[] s_nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"];
-
     [Fact]
     public async Task Os_Kill_gives_the_same_outcome_class_as_python_os_kill()
     {
@@ -56,7 +53,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         using Child child = await Child.StartAsync("catch", "USR1", "USR2");
         using Child blocker = await Child.StartCommandAsync([Python.Executable, "-I", "-c", BlockerScript]);
         int free = FindFreePid();
-        string init = IsRoot() ? "ok" : "EPERM";
+        string init = Unprivileged.EffectiveUid() == 0 ? "ok" : "EPERM";
 
         Case[] cases =
         [
@@ -101,10 +98,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
     [Fact]
     public async Task As_uid_65534_Os_Kill_gives_the_same_outcome_class_as_python_os_kill()
     {
-        if (!IsRoot())
-        {
-            Assert.Skip("needs root to switch to uid 65534 with setpriv");
-        }
+        Unprivileged.SkipUnlessRoot();
 
         int usr1 = Signal.SIGUSR1;
         using Child target = await Child.StartAsync("catch", "USR1");
@@ -120,14 +114,13 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         ];
         AssertSafe(cases);
 
-        string[] python = await RunPythonAsync(cases, s_nobody);
+        string[] python = await RunPythonAsync(cases, Unprivileged.Wrapper);
 
         // One unprivileged test child per case: `kill PID SIG` prints "result <class>".
         string[] ours = await Task.WhenAll(cases.Select(async c =>
         {
-            using Child killer = await Child.StartWrappedAsync(
-                s_nobody,
-                ["kill", c.Pid.ToString(CultureInfo.InvariantCulture), c.Sig.ToString(CultureInfo.InvariantCulture)]);
+            using Child killer = await Unprivileged.StartChildAsync(
+                "kill", c.Pid.ToString(CultureInfo.InvariantCulture), c.Sig.ToString(CultureInfo.InvariantCulture));
             string line = await killer.WaitForLineAsync(l => l.StartsWith("result ", StringComparison.Ordinal));
             Assert.Equal(0, await killer.FinishAsync());
             return line["result ".Length..];
@@ -142,7 +135,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         Assert.DoesNotContain(target.Seen, l => l.StartsWith("got ", StringComparison.Ordinal));
     }
 
-    private static async Task<string[]> RunPythonAsync(Case[] cases, string[]? wrapper = null)
+    private static async Task<string[]> RunPythonAsync(Case[] cases, IReadOnlyList<string>? wrapper = null)
     {
         string json = "[" + string.Join(",", cases.Select(c => string.Create(CultureInfo.InvariantCulture, $"[{c.Pid},{c.Sig}]"))) + "]";
         string stdout = await Python.RunAsync(KillScript, [json], wrapper);
@@ -247,10 +240,6 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         ulong mask = ulong.Parse(line["ShdPnd:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         return (mask & (1UL << (sig - 1))) != 0;
     }
-
-    private static bool IsRoot() =>
-        File.ReadLines("/proc/self/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal))
-            .Split('\t', StringSplitOptions.RemoveEmptyEntries)[2] == "0";
 
     private sealed record Case(string Target, int Pid, int Sig, string Expected);
 }

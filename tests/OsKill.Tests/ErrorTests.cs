@@ -1,5 +1,4 @@
 using System.Globalization;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 
@@ -9,11 +8,6 @@ namespace OsKill.Tests;
 /// </summary>
 public class ErrorTests
 {
-    private const int Nobody = 65534;
-
-    private static readonly string[] s_asNobody =
-        ["setpriv", "--reuid", Num(Nobody), "--regid", Num(Nobody), "--clear-groups"];
-
     public static TheoryData<int> EpermSignals() => [Signal.SIGTERM, 0];
 
     public static TheoryData<int> InvalidSignals() => [1000, -1, Signal.NSIG, int.MinValue];
@@ -24,19 +18,9 @@ public class ErrorTests
     [MemberData(nameof(EpermSignals))]
     public async Task Unprivileged_caller_gets_EPERM_for_a_root_process_which_stays_untouched(int sig)
     {
-        if (EffectiveUid() != 0)
-        {
-            Assert.Skip($"setpriv can switch to uid {Nobody} only for root, and the tests run as uid {EffectiveUid()}");
-        }
-
-        RequireReadableByOthers(Child.Dll);
-        if (Path.IsPathRooted(Child.DotnetHost))
-        {
-            RequireReadableByOthers(Child.DotnetHost);
-        }
-
+        Unprivileged.SkipUnlessRoot();
         using Child target = await Child.StartAsync("catch", Num(Signal.SIGTERM));
-        using Child caller = await Child.StartWrappedAsync(s_asNobody, ["kill", Num(target.Pid), Num(sig)]);
+        using Child caller = await Unprivileged.StartChildAsync("kill", Num(target.Pid), Num(sig));
 
         // The child really runs as nobody: EPERM below proves it could not signal root's process.
         await caller.WaitForLineAsync("result EPERM");
@@ -128,36 +112,5 @@ public class ErrorTests
         Os.Kill(target.Pid, 0);
         Assert.Equal(0, await target.FinishAsync());
         Assert.DoesNotContain(target.Seen, l => l.StartsWith("got ", StringComparison.Ordinal));
-    }
-
-    private static int EffectiveUid()
-    {
-        // "Uid:\treal\teffective\tsaved\tfs"
-        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-        return int.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>
-    /// Fails, with the path, when a file or one of its directories would stop uid 65534 from
-    /// running the child: the file must be readable and every directory searchable by others.
-    /// </summary>
-    private static void RequireReadableByOthers(string path)
-    {
-        string full = Path.GetFullPath(path);
-        var file = new FileInfo(full);
-        if (file.LinkTarget is not null)
-        {
-            full = file.ResolveLinkTarget(returnFinalTarget: true)!.FullName;
-        }
-
-        Assert.True(
-            (File.GetUnixFileMode(full) & UnixFileMode.OtherRead) != 0,
-            $"{full} is not readable by others, so the child cannot run as uid {Nobody}");
-        for (string? dir = Path.GetDirectoryName(full); dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            Assert.True(
-                (File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) != 0,
-                $"directory {dir} is not searchable by others, so the child cannot run as uid {Nobody}");
-        }
     }
 }

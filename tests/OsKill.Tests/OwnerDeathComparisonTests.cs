@@ -1,5 +1,4 @@
 using System.Reflection;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

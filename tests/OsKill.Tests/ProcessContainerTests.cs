@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using OsKill.Linux.Cgroups;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

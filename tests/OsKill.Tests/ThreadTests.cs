@@ -1,5 +1,3 @@
-using OsKill.Tests.Infrastructure;
-
 namespace OsKill.Tests;
 
 /// <summary>Signal.PthreadKill and Signal.RaiseSignal: signals aimed at one thread of the caller.</summary>

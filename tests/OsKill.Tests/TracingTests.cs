@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

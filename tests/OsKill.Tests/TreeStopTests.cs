@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
 

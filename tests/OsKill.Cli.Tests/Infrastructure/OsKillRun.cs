@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Cli.Tests.Infrastructure;
 
@@ -18,9 +16,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 public static class OsKillRun
 {
     /// <summary>The built CLI (src/OsKill.Cli/bin/...), run with the dotnet host as a user would.</summary>
-    public static string Dll { get; } = Path.GetFullPath(
-        typeof(OsKillRun).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "OsKillCliDll").Value!);
+    public static string Dll { get; } = Path.GetFullPath(TestAssembly.Metadata("OsKillCliDll"));
 
     /// <summary>The native oskill named by OSKILL_CLI, or null to run <see cref="Dll"/>.</summary>
     public static string? Native { get; } = FindNative();

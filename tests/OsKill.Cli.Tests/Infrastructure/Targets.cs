@@ -1,5 +1,4 @@
 using System.Globalization;
-using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Cli.Tests.Infrastructure;
 
@@ -66,7 +65,8 @@ public static class Targets
 
     /// <summary>
     /// A symbolic link called <paramref name="name"/> to <paramref name="target"/>, in a directory
-    /// of this test run that every user may enter (a process under setpriv runs it too).
+    /// of this test run that every user may enter (a process under setpriv runs it too): see
+    /// <see cref="SharedTempDirectory"/>.
     /// </summary>
     public static string LinkAs(string name, string target)
     {
@@ -79,14 +79,7 @@ public static class Targets
         return link;
     }
 
-    private static readonly Lazy<string> s_links = new(() =>
-    {
-        DirectoryInfo directory = Directory.CreateTempSubdirectory("oskill-names-");
-        directory.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => directory.Delete(recursive: true);
-        return directory.FullName;
-    });
+    private static readonly Lazy<string> s_links = new(() => SharedTempDirectory.Subdirectory("names"));
 
     // A program on the PATH, resolved: the link must point at the file, not at a name.
     private static string Program(string name) =>

@@ -1,4 +1,4 @@
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>Waiting for several report lines that may come in any order.</summary>
 public static class ChildLines

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>Finds numbers that no process uses right now, for "no such process" tests.</summary>
 public static class FreeIds

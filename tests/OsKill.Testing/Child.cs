@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Threading.Channels;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>
 /// A running test child (tests/OsKill.TestChild): starts it, reads its report lines, waits for
@@ -66,9 +65,7 @@ public sealed class Child : IDisposable
     public const string DefaultSignalsEnv = "/usr/bin/env";
 
     /// <summary>The path of the built test child.</summary>
-    public static string Dll { get; } = Path.GetFullPath(
-        typeof(Child).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "TestChildDll").Value!);
+    public static string Dll { get; } = Path.GetFullPath(TestAssembly.Metadata("TestChildDll"));
 
     /// <summary>The dotnet host that runs the child.</summary>
     public static string DotnetHost { get; } = FindDotnet();

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>
 /// A small C program, compiled with gcc once per test class that uses it (a class fixture), that

@@ -2,12 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>
-/// Process trees for the tree-kill tests and the benchmark (bench/TreeKill links this file): a
-/// static bash tree, a forking tree from a small C program, and a tree with a member that escapes
-/// by setsid and a double fork. Every process of a tree carries the environment variable
+/// Process trees for the tree-kill tests: a static bash tree, a forking tree from a small C
+/// program, and a tree with a member that escapes by setsid and a double fork. Every process of a tree carries the environment variable
 /// OSKILL_TREE=&lt;marker&gt;, which its descendants inherit; <see cref="Scan"/> finds them all,
 /// wherever they were reparented, and <see cref="CleanupAsync"/> kills what a test left behind.
 /// </summary>

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>The oracle: Debian's python3, which also runs for unprivileged users.</summary>
-internal static class Python
+public static class Python
 {
     public static string Executable { get; } = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
@@ -11,15 +11,15 @@ internal static class Python
     /// Runs a script in isolated mode (-I: no user site, no PYTHON* variables) with these arguments,
     /// optionally behind a wrapper command such as setpriv, and returns its standard output.
     /// </summary>
-    public static async Task<string> RunAsync(string script, IEnumerable<string> args, string[]? wrapper = null)
+    public static async Task<string> RunAsync(string script, IEnumerable<string> args, IReadOnlyList<string>? wrapper = null)
     {
-        var psi = new ProcessStartInfo(wrapper is { Length: > 0 } ? wrapper[0] : Executable)
+        var psi = new ProcessStartInfo(wrapper is { Count: > 0 } ? wrapper[0] : Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (wrapper is { Length: > 0 })
+        if (wrapper is { Count: > 0 })
         {
             foreach (string w in wrapper.Skip(1))
             {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>
 /// Makes the kernel give a freed pid to a new test child, through /proc/sys/kernel/ns_last_pid

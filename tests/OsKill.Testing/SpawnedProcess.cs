@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace OsKill.Tests.Infrastructure;
+namespace OsKill.Testing;
 
 /// <summary>
 /// A child that the test host starts itself with posix_spawn, outside .NET's Process class.
