@@ -223,9 +223,11 @@ public sealed class ProcessHandle : IDisposable
     /// <see cref="WaitForExitAsync"/>, <see cref="StopAsync"/>, <see cref="KillTreeAsync"/> and
     /// <see cref="StopTreeAsync"/> fault with <see cref="ObjectDisposedException"/> (not a
     /// cancellation, which a stop would read as "this step's time is up" and escalate), and nothing
-    /// more is sent through the handle. The descriptor is closed once those calls have let go of it
-    /// (on Linux, before Dispose returns). A call that has already begun to send a signal when
-    /// Dispose is called may still complete that send.
+    /// more is sent through the handle. The descriptor (Windows: the process handle) is closed before
+    /// Dispose returns: pending waits let go of it at once, and tree calls work on a descriptor or
+    /// handles of their own. Only a call that is using it on another thread at that instant (a send
+    /// or an exit check already under way) defers the close until it returns; such a call may still
+    /// complete its send.
     /// </summary>
     public void Dispose()
     {
@@ -237,7 +239,7 @@ public sealed class ProcessHandle : IDisposable
         try
         {
             // Synchronously, the exit watcher drops every wait on this handle, with its reference
-            // to the descriptor; the tree calls see a cancellation and release theirs as they end.
+            // to the descriptor; the tree calls see a cancellation and end, on handles of their own.
             _disposing.Cancel();
         }
         finally

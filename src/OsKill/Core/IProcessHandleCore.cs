@@ -38,9 +38,9 @@ internal interface IProcessHandleCore : IDisposable
     /// <summary>Throws <see cref="PlatformNotSupportedException"/> where the platform has no tree walk; before anything else, so the caller sees it at once.</summary>
     void RequireTreeSupport();
 
-    /// <summary>Kills the process and its descendants: the platform's tree kill.</summary>
+    /// <summary>Kills the process and its descendants: the platform's tree kill, on a handle of its own, so that Dispose may close <see cref="Handle"/> at once.</summary>
     Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken);
 
-    /// <summary>Stops the process and its descendants step by step: the platform's tree stop.</summary>
+    /// <summary>Stops the process and its descendants step by step: the platform's tree stop, on a handle of its own.</summary>
     Task<TreeStopResult> StopTreeAsync(StopOptions options, CancellationToken cancellationToken);
 }

@@ -11,6 +11,11 @@ namespace OsKill.Linux;
 /// as long as it is open. Signals go through pidfd_send_signal, waits through the process-wide
 /// epoll exit watcher, the exit status through waitid(P_PIDFD, WNOWAIT).
 /// </summary>
+/// <remarks>
+/// A tree call works on a duplicate of the pidfd (F_DUPFD_CLOEXEC: the same open file, so the same
+/// process), which the call owns and closes when it ends. The caller's descriptor is then never held
+/// by a pending tree call, and <see cref="ProcessHandle.Dispose"/> closes it before it returns.
+/// </remarks>
 [SupportedOSPlatform("linux")]
 internal sealed class PidfdHandleCore : IProcessHandleCore
 {
@@ -56,11 +61,32 @@ internal sealed class PidfdHandleCore : IProcessHandleCore
     {
     }
 
-    public Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken) =>
-        LinuxProcessTree.KillAsync(_pidfd, scanProc: !LinuxProcessTree.HaveChildrenFiles, cancellationToken);
+    public async Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken)
+    {
+        using SafePidfdHandle own = Duplicate();
+        return await LinuxProcessTree.KillAsync(own, scanProc: !LinuxProcessTree.HaveChildrenFiles, cancellationToken).ConfigureAwait(false);
+    }
 
-    public Task<TreeStopResult> StopTreeAsync(StopOptions options, CancellationToken cancellationToken) =>
-        LinuxProcessTree.StopAsync(_pidfd, options, cancellationToken);
+    public async Task<TreeStopResult> StopTreeAsync(StopOptions options, CancellationToken cancellationToken)
+    {
+        using SafePidfdHandle own = Duplicate();
+        return await LinuxProcessTree.StopAsync(own, options, cancellationToken).ConfigureAwait(false);
+    }
 
     public void Dispose() => _pidfd.Dispose();
+
+    /// <summary>A pidfd of the call's own for the same process: fcntl(F_DUPFD_CLOEXEC).</summary>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="OsException">The duplicate cannot be made, such as EMFILE when the process is out of descriptors.</exception>
+    private SafePidfdHandle Duplicate()
+    {
+        using var lease = SafeHandleLease.Acquire(_pidfd);
+        int fd = Libc.Fcntl(lease.FileDescriptor, Libc.F_DUPFD_CLOEXEC_Linux, 0);
+        if (fd < 0)
+        {
+            throw OsException.FromErrno(Marshal.GetLastPInvokeError(), "fcntl", $"cannot duplicate the pidfd of pid {Pid} for a tree call", Pid, null);
+        }
+
+        return new SafePidfdHandle(fd, Pid);
+    }
 }
