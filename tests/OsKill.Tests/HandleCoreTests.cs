@@ -5,7 +5,7 @@ namespace OsKill.Tests;
 /// <summary>
 /// What the handle core and the platform services promise, against real processes: a tree call
 /// works on a pidfd of its own, so Dispose closes the caller's pidfd before it returns even while a
-/// tree stop is pending (issue 17, item 5).
+/// tree stop is pending (issue 17, item 5); the default stop options are one immutable instance.
 /// </summary>
 public class HandleCoreTests
 {
@@ -54,6 +54,26 @@ public class HandleCoreTests
         Assert.True(WaitLifecycleTests.NamesPidfdOf(fd, child.Pid), $"fd {fd}, the caller's pidfd, was closed by the tree call");
         Assert.Equal(1, PidfdsOf(child.Pid));
         Assert.True(handle.IsAlive);
+    }
+
+    [Fact]
+    public void StopOptions_Default_is_one_instance_whose_steps_cannot_be_changed()
+    {
+        StopOptions options = StopOptions.Default;
+
+        Assert.Same(options, StopOptions.Default);
+        Assert.Equal([new StopStep(Signal.SIGTERM, StopOptions.DefaultGracePeriod), new StopStep(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
+
+        // Not an array behind a read-only interface: a cast cannot reach the shared steps.
+        Assert.False(options.Steps is StopStep[], "the steps are an array, which a cast could change");
+        Assert.Throws<NotSupportedException>(() => ((IList<StopStep>)options.Steps)[0] = new StopStep(Signal.SIGINT, TimeSpan.Zero));
+        Assert.Equal(Signal.SIGTERM, StopOptions.Default.Steps[0].Signal);
+
+        // Nor can the caller's own array change options made from it.
+        StopStep[] mine = [new StopStep(Signal.SIGHUP, TimeSpan.Zero)];
+        var made = new StopOptions(mine);
+        mine[0] = new StopStep(Signal.SIGINT, TimeSpan.Zero);
+        Assert.Equal(Signal.SIGHUP, made.Steps[0].Signal);
     }
 
     /// <summary>How many descriptors of this process are pidfds for <paramref name="pid"/>.</summary>

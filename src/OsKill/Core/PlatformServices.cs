@@ -2,12 +2,22 @@ namespace OsKill.Core;
 
 /// <summary>
 /// The one place that chooses the platform's backend: the handle core of a
-/// <see cref="ProcessHandle"/>. Each backend is marked <c>[SupportedOSPlatform]</c>, so the
-/// platform analyzer (CA1416) proves that nothing else reaches one on the wrong OS; in a
-/// RID-specific publish the trimmer folds these checks to constants.
+/// <see cref="ProcessHandle"/>, and the default steps of <see cref="StopOptions"/>. Each backend
+/// is marked <c>[SupportedOSPlatform]</c>, so the platform analyzer (CA1416) proves that nothing
+/// else reaches one on the wrong OS; in a RID-specific publish the trimmer folds these checks to
+/// constants.
 /// </summary>
 internal static class PlatformServices
 {
+    /// <summary>The polite signal of the default stop: SIGTERM; on Windows Ctrl+C to the process's console.</summary>
+    internal static int PoliteStopSignal => OperatingSystem.IsWindows() ? Windows.WindowsSignals.CtrlCEvent : Signal.SIGTERM;
+
+    /// <summary>
+    /// The forced step of the default stop: SIGKILL; on Windows TerminateProcess with exit code −1,
+    /// the code every forced end gives there (tree kill, container kill, <see cref="System.Diagnostics.Process.Kill()"/>).
+    /// </summary>
+    internal static int ForceStopSignal => OperatingSystem.IsWindows() ? Windows.WindowsProcessTree.KillExitCode : Signal.SIGKILL;
+
     /// <summary>Opens the handle core for the process that has <paramref name="pid"/> now (a pid greater than 0).</summary>
     /// <exception cref="PlatformNotSupportedException">An OS with none of pidfds, process handles or start times.</exception>
     internal static IProcessHandleCore OpenHandle(int pid)
