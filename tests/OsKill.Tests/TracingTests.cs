@@ -111,7 +111,7 @@ public class TracingTests
     }
 
     /// <summary>Listens to the "OsKill" EventSource and keeps every event's name and payload.</summary>
-    private sealed class OsKillListener : EventListener
+    internal sealed class OsKillListener : EventListener
     {
         // Initialised before the base constructor, which may already call OnEventSourceCreated.
         private readonly ConcurrentQueue<(string Name, IReadOnlyDictionary<string, object?> Payload)> _events = new();
