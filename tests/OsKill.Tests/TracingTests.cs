@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
+using System.Text.RegularExpressions;
 using OsKill.Tests.Infrastructure;
 
 namespace OsKill.Tests;
@@ -91,6 +92,38 @@ public class TracingTests
 
         // A signal through a handle is traced as pidfd_send_signal only, not as kill.
         Assert.Empty(listener.Events("Kill", p => (int)p["pid"]! == child.Pid));
+    }
+
+    [Fact]
+    public void A_container_start_that_gives_up_traces_the_SIGKILL_it_sends_to_the_shell()
+    {
+        // cgroup.procs is a FIFO with no reader here: the shell blocks opening it and never enters,
+        // so the start gives up after its (shortened) limit and kills the shell through its pidfd.
+        string directory = Directory.CreateTempSubdirectory("oskill-giveup-").FullName;
+        string procs = Path.Combine(directory, "cgroup.procs");
+        try
+        {
+            using (var mkfifo = Process.Start("mkfifo", [procs]))
+            {
+                mkfifo.WaitForExit();
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+
+            using var listener = new OsKillListener();
+            var psi = new ProcessStartInfo("sleep", "60") { UseShellExecute = false };
+            TimeoutException e = Assert.Throws<TimeoutException>(() => Linux.Cgroups.ContainerLaunch.Start(psi, procs, directory, TimeSpan.FromMilliseconds(300)));
+
+            Match shell = Regex.Match(e.Message, @"\(pid (\d+)\)");
+            Assert.True(shell.Success, e.Message);
+            int pid = int.Parse(shell.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            IReadOnlyDictionary<string, object?> sent = Assert.Single(listener.Expect("PidfdSendSignal", p => (int)p["pid"]! == pid, 1));
+            Assert.Equal(Signal.SIGKILL, sent["sig"]);
+            Assert.Equal(0, sent["errno"]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
