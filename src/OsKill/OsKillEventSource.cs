@@ -97,6 +97,23 @@ internal sealed class OsKillEventSource : EventSource
         }
     }
 
+    /// <summary>
+    /// A <see cref="ProcessContainer.Dispose"/> could not finish: it does not throw, so it says here
+    /// what went wrong and what happens to what is left. Internal: the provider name and the event
+    /// name are the contract, not this method.
+    /// </summary>
+    /// <param name="container">The cgroup directory, or "job object".</param>
+    /// <param name="error">The exception's type and message.</param>
+    /// <param name="handover">What happens to the members left: killed by the owner watchdog or the closing job, or spared after a veto.</param>
+    [Event(7, Level = EventLevel.Warning, Message = "process container {0}: Dispose could not finish: {1}; {2}")]
+    internal void ContainerDisposeFailed(string container, string error, string handover)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(7, container, error, handover);
+        }
+    }
+
     [NonEvent]
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Every payload is a primitive int or long.")]
     private unsafe void WriteInts(int eventId, int a, int b, int c, int d)

@@ -20,7 +20,9 @@ namespace OsKill;
 /// TreeKillResult r = await container.KillAsync();   // nothing it started is left
 /// </code>
 /// <para>Disposing the container kills every process still in it (as a Windows job object with
-/// JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE does) and removes the cgroup (on Windows, closes the job).</para>
+/// JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE does) and removes the cgroup (on Windows, closes the job).
+/// <see cref="Dispose"/> never throws; <see cref="DisposeAsync"/> waits without blocking a thread
+/// and throws what went wrong.</para>
 /// <para>The container is bound to the process that made it: when that process dies in any way,
 /// kill -9 included, everything in the container dies too. On Windows the kernel does it (the job
 /// handle closes with the process). On Linux a watchdog does it: a small /bin/sh in a session of its
@@ -46,10 +48,9 @@ namespace OsKill;
 /// </remarks>
 [UnsupportedOSPlatform("macos")]
 [UnsupportedOSPlatform("freebsd")]
-public sealed class ProcessContainer : IDisposable
+public sealed class ProcessContainer : IDisposable, IAsyncDisposable
 {
-    private readonly Linux.Cgroups.CgroupContainer? _cgroup;
-    private readonly Windows.JobObjectContainer? _job;
+    private readonly IContainerBackend _backend;
 
     /// <summary>Creates an empty container: on Linux a new cgroup, on Windows a new job object.</summary>
     /// <exception cref="UnauthorizedAccessException">The cgroup cannot be created here (not root and no delegated cgroup); the message names the path.</exception>
@@ -57,18 +58,7 @@ public sealed class ProcessContainer : IDisposable
     /// <exception cref="OsException">Any other error from mkdir, with the path (Windows: from CreateJobObject or SetInformationJobObject).</exception>
     public ProcessContainer()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            _job = Windows.JobObjectContainer.Create();
-            return;
-        }
-
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {Platform.Name}.");
-        }
-
-        _cgroup = Linux.Cgroups.CgroupContainer.Create();
+        _backend = PlatformServices.CreateContainer();
     }
 
     /// <summary>
@@ -78,20 +68,14 @@ public sealed class ProcessContainer : IDisposable
     /// </summary>
     [SupportedOSPlatformGuard("linux")]
     [SupportedOSPlatformGuard("windows")]
-    public static bool IsSupported => OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Linux.Cgroups.CgroupContainer.FindMount(out _) is not null);
+    public static bool IsSupported => PlatformServices.ContainersSupported;
 
-    // Linux only. Said as a deny-list, like the class's: an allow-list on a member of a deny-listed
-    // class makes the analyzer report "supported on: 'linux', 'macOS/OSX'".
-
-    /// <summary>The cgroup directory, such as /sys/fs/cgroup/user.slice/.../oskill-1234-1-0a1b2c3d.</summary>
-    /// <exception cref="PlatformNotSupportedException">On Windows, where the container is a job object.</exception>
-    [UnsupportedOSPlatform("windows")]
-    public string CgroupPath => Cgroup.CgroupPath;
-
-    private Linux.Cgroups.CgroupContainer Cgroup => _cgroup ?? throw new PlatformNotSupportedException("This process container is a Windows job object: it has no cgroup.");
-
-    [SupportedOSPlatform("windows")]
-    private Windows.JobObjectContainer Job => _job!;
+    /// <summary>
+    /// The cgroup directory on Linux, such as /sys/fs/cgroup/user.slice/.../oskill-1234-1-0a1b2c3d;
+    /// null on Windows, where the container is a job object and has no cgroup. Still readable after
+    /// the container is disposed.
+    /// </summary>
+    public string? CgroupPath => _backend.CgroupPath;
 
     /// <summary>
     /// Moves process <paramref name="pid"/> into the container. Every process it forks from now on
@@ -120,13 +104,7 @@ public sealed class ProcessContainer : IDisposable
                 string.Create(CultureInfo.InvariantCulture, $"A process id greater than 0 is needed; cgroup.procs reads 0 as \"the writing process\", which would put the caller itself in the container."));
         }
 
-        if (OperatingSystem.IsWindows())
-        {
-            Job.Add(pid);
-            return;
-        }
-
-        Cgroup.Add(pid);
+        _backend.Add(pid);
     }
 
     /// <summary>Moves a started process into the container; see <see cref="Add(int)"/>. On Windows it goes through <see cref="Process.SafeHandle"/>, so no pid is involved.</summary>
@@ -139,13 +117,7 @@ public sealed class ProcessContainer : IDisposable
     public void Add(Process process)
     {
         ArgumentNullException.ThrowIfNull(process);
-        if (OperatingSystem.IsWindows())
-        {
-            Job.Add(process.SafeHandle, process.Id);
-            return;
-        }
-
-        Add(process.Id);
+        _backend.Add(process);
     }
 
     /// <summary>
@@ -186,13 +158,13 @@ public sealed class ProcessContainer : IDisposable
     public Process Start(ProcessStartInfo startInfo)
     {
         ArgumentNullException.ThrowIfNull(startInfo);
-        return OperatingSystem.IsWindows() ? Job.Start(startInfo) : Cgroup.Start(startInfo);
+        return _backend.Start(startInfo);
     }
 
     /// <summary>The processes in the container now.</summary>
     /// <returns>Their pids (on Linux, cgroup.procs; on Windows, JobObjectBasicProcessIdList).</returns>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
-    public IReadOnlyList<int> GetProcessIds() => OperatingSystem.IsWindows() ? Job.ProcessIds() : Cgroup.ProcessIds();
+    public IReadOnlyList<int> GetProcessIds() => _backend.ProcessIds();
 
     /// <summary>
     /// Kills every process in the container, and waits until it is empty. The container stays
@@ -217,23 +189,40 @@ public sealed class ProcessContainer : IDisposable
     /// <exception cref="Exception">Whatever an audit hook throws to veto the <c>os.kill</c> event of a member (raised for every member listed before any is killed): then nobody is killed.</exception>
     /// <exception cref="OsException">Any other system error, with the path.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
-    public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) =>
-        OperatingSystem.IsWindows() ? Job.KillAsync(cancellationToken) : Cgroup.KillAsync(cancellationToken);
+    public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) => _backend.KillAsync(cancellationToken);
 
     /// <summary>
-    /// Kills every process still in the container and removes it (on Linux, the cgroup directory;
-    /// on Windows, it closes the job object).
+    /// Kills every process still in the container, waits (up to 10 s) until it is empty, and removes
+    /// it (on Linux, the cgroup directory; on Windows, it closes the job object). Never throws.
     /// </summary>
-    /// <exception cref="OsException">The cgroup could not be removed; the message names it.</exception>
-    /// <exception cref="TimeoutException">Windows: a member had not exited 10 s after TerminateJobObject (the job is closed all the same).</exception>
-    public void Dispose()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Job.Dispose();
-            return;
-        }
+    /// <remarks>
+    /// <para>The container is disposed whatever happens. When something goes wrong, nothing is
+    /// thrown (a Dispose that throws would hide the exception that a <c>using</c> block is leaving
+    /// with); the failure is written to the <c>OsKill</c> event source (event
+    /// <c>ContainerDisposeFailed</c>, level Warning), and what is left is handed over:</para>
+    /// <list type="bullet">
+    /// <item><description>The kill failed, or a member had not exited after 10 s, or the cgroup could
+    /// not be removed: on Linux the owner watchdog is told nothing and its pipe closed, so it kills
+    /// what is left and removes the cgroup once it is empty, as if the owner had died; on Windows the
+    /// job is closed, and JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE ends what is left.</description></item>
+    /// <item><description>An audit hook vetoed the kill of a member (by throwing from
+    /// <c>os.kill</c>): nobody is killed, then or later. On Linux the watchdog is released and the
+    /// cgroup stays, with the members the hook spared, bound to nothing (rmdir it once they have
+    /// gone); on Windows the job loses its kill-on-close limit before it is closed.</description></item>
+    /// </list>
+    /// <para>Use <see cref="DisposeAsync"/> to be told: it does the same, and then throws.</para>
+    /// </remarks>
+    public void Dispose() => _backend.Dispose();
 
-        Cgroup.Dispose();
-    }
+    /// <summary>
+    /// As <see cref="Dispose"/>, but waits for the members to exit without blocking a thread, and
+    /// throws what went wrong, once the container is disposed and what is left has been handed over
+    /// as <see cref="Dispose"/> describes.
+    /// </summary>
+    /// <returns>A task that completes when the container is gone.</returns>
+    /// <exception cref="TimeoutException">A member had not exited 10 s after the kill (the owner watchdog, on Windows the closed job, ends it).</exception>
+    /// <exception cref="UnauthorizedAccessException">Linux: the cgroup files cannot be written.</exception>
+    /// <exception cref="OsException">The cgroup could not be removed, or another system error, with the path.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto the <c>os.kill</c> event of a member, unchanged: then nobody is killed.</exception>
+    public ValueTask DisposeAsync() => _backend.DisposeAsync();
 }

@@ -23,7 +23,7 @@ namespace OsKill;
 /// </remarks>
 public sealed class ProcessHandle : IDisposable
 {
-    private readonly SafeHandle _handle;
+    private readonly IProcessHandleCore _core;
     private readonly Process? _process;
 
     // Cancelled by Dispose, which ends every wait and tree call pending on the handle, so that they
@@ -32,28 +32,27 @@ public sealed class ProcessHandle : IDisposable
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
-    private ProcessHandle(SafeHandle handle, int pid, Process? process)
+    private ProcessHandle(IProcessHandleCore core, Process? process)
     {
-        _handle = handle;
-        Pid = pid;
+        _core = core;
         _process = process;
     }
 
     /// <summary>The pid the handle was opened for.</summary>
-    public int Pid { get; }
+    public int Pid => _core.Pid;
 
     /// <summary>
     /// The underlying handle: a <see cref="SafePidfdHandle"/> on Linux, a process handle on Windows;
     /// on macOS and FreeBSD a handle that holds the pid and start time and owns no kernel object.
     /// Still readable after <see cref="Dispose"/>, when it is closed.
     /// </summary>
-    public SafeHandle SafeHandle => _handle;
+    public SafeHandle SafeHandle => _core.Handle;
 
     /// <summary>
     /// True while the process runs. A true existence check on every OS: it never sends anything
     /// (no Ctrl+C on Windows), and a zombie that has exited but is not yet reaped counts as exited.
     /// </summary>
-    public bool IsAlive => !PlatformHasExited();
+    public bool IsAlive => !HasExited();
 
     /// <summary>
     /// How the process ended, where it can be known: on Linux when we are its parent and it has not
@@ -71,7 +70,7 @@ public sealed class ProcessHandle : IDisposable
     public static ProcessHandle Open(int pid)
     {
         ProcessGuards.RequireProcessId(pid);
-        return new ProcessHandle(OpenPlatformHandle(pid), pid, null);
+        return new ProcessHandle(PlatformServices.OpenHandle(pid), null);
     }
 
     /// <summary>
@@ -88,13 +87,13 @@ public sealed class ProcessHandle : IDisposable
         ArgumentNullException.ThrowIfNull(process);
         int pid = process.Id;
         ProcessGuards.RequireProcessId(pid);
-        SafeHandle handle = OpenPlatformHandle(pid);
+        IProcessHandleCore core = PlatformServices.OpenHandle(pid);
 
         // The pid named our process when we opened it only if the process had not exited by then:
         // check after the open. If it had, the handle may name a stranger that reused the pid.
         if (process.HasExited)
         {
-            handle.Dispose();
+            core.Dispose();
             throw new ProcessLookupException(
                 Interop.Errno.ESRCH,
                 $"No such process: cannot open a handle for pid {pid}: the process has already exited ({process.ExitCode}).")
@@ -104,7 +103,7 @@ public sealed class ProcessHandle : IDisposable
             };
         }
 
-        return new ProcessHandle(handle, pid, process);
+        return new ProcessHandle(core, process);
     }
 
     /// <summary>
@@ -119,47 +118,7 @@ public sealed class ProcessHandle : IDisposable
     public void Signal(int sig)
     {
         ThrowIfDisposed();
-        if (_handle is Bsd.StartTimeHandle byStartTime)
-        {
-            byStartTime.Signal(sig);
-            return;
-        }
-
-        if (OperatingSystem.IsWindows() && sig is 0 or 1)
-        {
-            if (!IsAlive)
-            {
-                throw new ProcessLookupException(Interop.Errno.ESRCH, $"No such process: cannot send {OsException.SignalText(sig)} to pid {Pid}: the process has exited.")
-                {
-                    Pid = Pid,
-                    Signal = sig,
-                    Operation = "console event",
-                };
-            }
-
-            ConsoleControl.Send(Pid, (ConsoleEvent)sig);
-            return;
-        }
-
-        // pidfd_send_signal still succeeds on a zombie (exited, not yet reaped by its parent), which
-        // IsAlive calls exited: say so here too, rather than "send" to a process that has died.
-        if (OperatingSystem.IsLinux() && !IsAlive)
-        {
-            throw new ProcessLookupException(Interop.Errno.ESRCH, $"[Errno 3] No such process: cannot send {OsException.SignalText(sig)} to pid {Pid}: the process has exited (pidfd_send_signal)")
-            {
-                Pid = Pid,
-                Signal = sig,
-                Operation = "pidfd_send_signal",
-            };
-        }
-
-        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
-        {
-            Os.Kill(_handle, sig);
-            return;
-        }
-
-        throw new PlatformNotSupportedException($"Cannot send {OsException.SignalText(sig)} to pid {Pid} through a {_handle.GetType().Name} on {Platform.Name}.");
+        _core.Signal(sig);
     }
 
     /// <summary>
@@ -177,7 +136,7 @@ public sealed class ProcessHandle : IDisposable
     public Task WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return UntilDisposedAsync(PlatformWaitForExitAsync, cancellationToken);
+        return UntilDisposedAsync(WaitUntilExitedAsync, cancellationToken);
     }
 
     /// <summary>
@@ -219,12 +178,8 @@ public sealed class ProcessHandle : IDisposable
     public Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        RequireTreeSupport();
-        return UntilDisposedAsync(
-            token => OperatingSystem.IsWindows()
-                ? Windows.WindowsProcessTree.KillAsync(_handle, Pid, token)
-                : Linux.Tree.LinuxProcessTree.KillAsync((SafePidfdHandle)_handle, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, token),
-            cancellationToken);
+        _core.RequireTreeSupport();
+        return UntilDisposedAsync(_core.KillTreeAsync, cancellationToken);
     }
 
     /// <summary>
@@ -258,9 +213,9 @@ public sealed class ProcessHandle : IDisposable
     public Task<TreeStopResult> StopTreeAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        RequireTreeSupport();
+        _core.RequireTreeSupport();
         options ??= StopOptions.Default;
-        return UntilDisposedAsync(token => StopPlatformTreeAsync(options, token), cancellationToken);
+        return UntilDisposedAsync(token => StopTreeWithStatusAsync(options, token), cancellationToken);
     }
 
     /// <summary>
@@ -268,9 +223,11 @@ public sealed class ProcessHandle : IDisposable
     /// <see cref="WaitForExitAsync"/>, <see cref="StopAsync"/>, <see cref="KillTreeAsync"/> and
     /// <see cref="StopTreeAsync"/> fault with <see cref="ObjectDisposedException"/> (not a
     /// cancellation, which a stop would read as "this step's time is up" and escalate), and nothing
-    /// more is sent through the handle. The descriptor is closed once those calls have let go of it
-    /// (on Linux, before Dispose returns). A call that has already begun to send a signal when
-    /// Dispose is called may still complete that send.
+    /// more is sent through the handle. The descriptor (Windows: the process handle) is closed before
+    /// Dispose returns: pending waits let go of it at once, and tree calls work on a descriptor or
+    /// handles of their own. Only a call that is using it on another thread at that instant (a send
+    /// or an exit check already under way) defers the close until it returns; such a call may still
+    /// complete its send.
     /// </summary>
     public void Dispose()
     {
@@ -282,12 +239,12 @@ public sealed class ProcessHandle : IDisposable
         try
         {
             // Synchronously, the exit watcher drops every wait on this handle, with its reference
-            // to the descriptor; the tree calls see a cancellation and release theirs as they end.
+            // to the descriptor; the tree calls see a cancellation and end, on handles of their own.
             _disposing.Cancel();
         }
         finally
         {
-            _handle.Dispose();
+            _core.Dispose();
         }
     }
 
@@ -302,28 +259,7 @@ public sealed class ProcessHandle : IDisposable
     internal static ProcessHandle OpenByStartTime(int pid)
     {
         ProcessGuards.RequireProcessId(pid);
-        return new ProcessHandle(Bsd.StartTimeHandle.Open(pid), pid, null);
-    }
-
-    private static SafeHandle OpenPlatformHandle(int pid)
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            return Os.PidfdOpen(pid);
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            return Windows.ProcessWait.Open(pid);
-        }
-
-        if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
-        {
-            return Bsd.StartTimeHandle.Open(pid);
-        }
-
-        throw new PlatformNotSupportedException(
-            $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {Platform.Name} has neither yet.");
+        return new ProcessHandle(PlatformServices.OpenByStartTime(pid), null);
     }
 
     /// <summary>
@@ -348,64 +284,33 @@ public sealed class ProcessHandle : IDisposable
         }
     }
 
-    private async Task<bool> PlatformWaitForExitAsync(CancellationToken cancellationToken)
+    private async Task<bool> WaitUntilExitedAsync(CancellationToken cancellationToken)
     {
-        Task wait;
-        if (_handle is Bsd.StartTimeHandle byStartTime)
-        {
-            wait = Bsd.StartTimeExitWait.WaitForExitAsync(byStartTime, cancellationToken);
-        }
-        else
-        {
-            wait = OperatingSystem.IsWindows()
-                ? Windows.ProcessWait.WaitForExitAsync(_handle, cancellationToken)
-                : Linux.PidfdExitWatcher.WaitForExitAsync(_handle, cancellationToken);
-        }
-
-        await wait.ConfigureAwait(false);
+        await _core.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    private async Task<TreeStopResult> StopPlatformTreeAsync(StopOptions options, CancellationToken cancellationToken)
+    private async Task<TreeStopResult> StopTreeWithStatusAsync(StopOptions options, CancellationToken cancellationToken)
     {
-        TreeStopResult result = OperatingSystem.IsWindows()
-            ? await Windows.WindowsProcessTree.StopAsync(_handle, Pid, options, cancellationToken).ConfigureAwait(false)
-            : await Linux.Tree.LinuxProcessTree.StopAsync((SafePidfdHandle)_handle, options, cancellationToken).ConfigureAwait(false);
+        TreeStopResult result = await _core.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
         return result.Exited ? result with { ExitStatus = ReadExitStatus() } : result;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    private void RequireTreeSupport()
-    {
-        if (_handle is Bsd.StartTimeHandle)
-        {
-            throw new PlatformNotSupportedException(
-                $"Cannot kill or stop the process tree of pid {Pid}: the tree walk needs pidfds (Linux) or process handles (Windows); it is not implemented on {Platform.Name}.");
-        }
-    }
-
-    private bool PlatformHasExited()
+    private bool HasExited()
     {
         ThrowIfDisposed();
-        if (_handle is Bsd.StartTimeHandle byStartTime)
-        {
-            return byStartTime.HasExited;
-        }
-
-        return OperatingSystem.IsWindows()
-            ? Windows.ProcessWait.HasExited(_handle)
-            : Linux.PidfdExitWatcher.HasExited(_handle);
+        return _core.HasExited();
     }
 
+    /// <summary>
+    /// What the platform reads from the handle; else, for a handle made from a <see cref="Process"/>
+    /// that has reaped its child, the <see cref="Process"/>'s exit code (128 + N for death by signal N).
+    /// </summary>
     private ExitStatus? ReadExitStatus()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return Windows.ProcessWait.ExitStatus(_handle);
-        }
-
-        if (_handle is not Bsd.StartTimeHandle && Linux.ChildStatus.TryRead(_handle) is ExitStatus status)
+        if (_core.ReadExitStatus() is ExitStatus status)
         {
             return status;
         }

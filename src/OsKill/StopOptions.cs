@@ -1,3 +1,5 @@
+using OsKill.Core;
+
 namespace OsKill;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace OsKill;
 /// like util-linux <c>kill --timeout</c>. Each step sends its signal and waits; the first step after
 /// which the process has exited ends the stop.
 /// </summary>
+/// <remarks>Immutable: its steps cannot be changed after construction, so one instance may be shared.</remarks>
 public sealed class StopOptions
 {
     /// <summary>The grace period of <see cref="Default"/>: 5 seconds.</summary>
@@ -37,14 +40,15 @@ public sealed class StopOptions
             }
         }
 
-        Steps = array;
+        Steps = Array.AsReadOnly(array);
     }
 
     /// <summary>
     /// The default: on POSIX SIGTERM, wait 5 s, then SIGKILL and wait 5 s; on Windows Ctrl+C to the
-    /// process's console, wait 5 s, then TerminateProcess (exit code −1) and wait 5 s.
+    /// process's console, wait 5 s, then TerminateProcess (exit code −1) and wait 5 s. The same
+    /// instance on every read.
     /// </summary>
-    public static StopOptions Default => Graceful(DefaultGracePeriod);
+    public static StopOptions Default { get; } = Graceful(DefaultGracePeriod);
 
     /// <summary>The steps, in order.</summary>
     public IReadOnlyList<StopStep> Steps { get; }
@@ -59,8 +63,7 @@ public sealed class StopOptions
     /// <returns>The options.</returns>
     public static StopOptions Graceful(TimeSpan gracePeriod, int? politeSignal = null)
     {
-        int polite = politeSignal ?? (OperatingSystem.IsWindows() ? Windows.WindowsSignals.CtrlCEvent : Signal.SIGTERM);
-        int force = OperatingSystem.IsWindows() ? -1 : Signal.SIGKILL;
-        return new StopOptions([new StopStep(polite, gracePeriod), new StopStep(force, DefaultGracePeriod)]);
+        int polite = politeSignal ?? PlatformServices.PoliteStopSignal;
+        return new StopOptions([new StopStep(polite, gracePeriod), new StopStep(PlatformServices.ForceStopSignal, DefaultGracePeriod)]);
     }
 }

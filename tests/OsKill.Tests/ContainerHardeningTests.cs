@@ -196,7 +196,7 @@ public class ContainerHardeningTests
     {
         RequireCgroups();
         var container = new ProcessContainer();
-        string path = container.CgroupPath;
+        string path = container.CgroupPath!;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
         // setsid -f forks the watchdog and exits: the shell's command line shows once it has exec'd.
@@ -316,7 +316,7 @@ public class ContainerHardeningTests
     private static string Sorted(string lines) => string.Join('\n', lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
     /// <summary>The pids of the watchdogs of <paramref name="cgroup"/>: processes whose command line names it.</summary>
-    private static string Watchdogs(string cgroup)
+    internal static string Watchdogs(string cgroup)
     {
         var found = new List<string>();
         foreach (string dir in Directory.EnumerateDirectories("/proc"))

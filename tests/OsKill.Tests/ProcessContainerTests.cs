@@ -159,7 +159,7 @@ public class ProcessContainerTests
         RequireCgroups();
         string marker = Trees.NewMarker();
         var container = new ProcessContainer();
-        string path = container.CgroupPath;
+        string path = container.CgroupPath!;
         using Process root = container.Start(Trees.StaticBashTree(marker));
         try
         {

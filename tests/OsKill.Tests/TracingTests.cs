@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
+using System.Text.RegularExpressions;
 
 namespace OsKill.Tests;
 
@@ -93,6 +94,38 @@ public class TracingTests
     }
 
     [Fact]
+    public void A_container_start_that_gives_up_traces_the_SIGKILL_it_sends_to_the_shell()
+    {
+        // cgroup.procs is a FIFO with no reader here: the shell blocks opening it and never enters,
+        // so the start gives up after its (shortened) limit and kills the shell through its pidfd.
+        string directory = Directory.CreateTempSubdirectory("oskill-giveup-").FullName;
+        string procs = Path.Combine(directory, "cgroup.procs");
+        try
+        {
+            using (var mkfifo = Process.Start("mkfifo", [procs]))
+            {
+                mkfifo.WaitForExit();
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+
+            using var listener = new OsKillListener();
+            var psi = new ProcessStartInfo("sleep", "60") { UseShellExecute = false };
+            TimeoutException e = Assert.Throws<TimeoutException>(() => Linux.Cgroups.ContainerLaunch.Start(psi, procs, directory, TimeSpan.FromMilliseconds(300)));
+
+            Match shell = Regex.Match(e.Message, @"\(pid (\d+)\)");
+            Assert.True(shell.Success, e.Message);
+            int pid = int.Parse(shell.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            IReadOnlyDictionary<string, object?> sent = Assert.Single(listener.Expect("PidfdSendSignal", p => (int)p["pid"]! == pid, 1));
+            Assert.Equal(Signal.SIGKILL, sent["sig"]);
+            Assert.Equal(0, sent["errno"]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void PthreadKill_traces_the_thread_the_signal_and_the_errno()
     {
         // No await in this test: the thread, and so its pthread_t, runs nothing but this test
@@ -110,7 +143,7 @@ public class TracingTests
     }
 
     /// <summary>Listens to the "OsKill" EventSource and keeps every event's name and payload.</summary>
-    private sealed class OsKillListener : EventListener
+    internal sealed class OsKillListener : EventListener
     {
         // Initialised before the base constructor, which may already call OnEventSourceCreated.
         private readonly ConcurrentQueue<(string Name, IReadOnlyDictionary<string, object?> Payload)> _events = new();

@@ -264,7 +264,7 @@ public class WaitLifecycleTests
     }
 
     /// <summary>Whether descriptor <paramref name="fd"/> of this process is a pidfd for <paramref name="pid"/>.</summary>
-    private static bool NamesPidfdOf(int fd, int pid)
+    internal static bool NamesPidfdOf(int fd, int pid)
     {
         try
         {

@@ -204,16 +204,47 @@ internal static partial class TreeCases
                 Check.Equal<uint?>(0xFFFFFFFF, members.ExitCode(pids[0]), "exit code of a member");
             }
 
-            // Dispose kills what is left: vetoed, it kills nobody, and the closed job does not either.
+            // DisposeAsync kills what is left: vetoed, it kills nobody, the closed job does not
+            // either, and the hook's exception comes out.
             var disposed = new ProcessContainer();
             Process last = StartSleeping(disposed);
             started.Add(last);
             using var survivor = new Members([last.Id]);
-            List<(int Pid, int Sig)> atDispose = Vetoed("ProcessContainer.Dispose", last.Id, disposed.Dispose);
-            Check.Equal($"({last.Id},-1)", Fmt(atDispose), "the events of the vetoed Dispose");
+            List<(int Pid, int Sig)> atDispose = Vetoed("ProcessContainer.DisposeAsync", last.Id, () => disposed.DisposeAsync().AsTask().GetAwaiter().GetResult());
+            Check.Equal($"({last.Id},-1)", Fmt(atDispose), "the events of the vetoed DisposeAsync");
             Thread.Sleep(500);
-            Check.Equal(last.Id.ToString(CultureInfo.InvariantCulture), Fmt(survivor.Alive()), "the member alive after the vetoed Dispose closed the job");
-            _ = Check.Throws<ObjectDisposedException>(() => disposed.GetProcessIds(), "GetProcessIds after the vetoed Dispose");
+            Check.Equal(last.Id.ToString(CultureInfo.InvariantCulture), Fmt(survivor.Alive()), "the member alive after the vetoed DisposeAsync closed the job");
+            _ = Check.Throws<ObjectDisposedException>(() => disposed.GetProcessIds(), "GetProcessIds after the vetoed DisposeAsync");
+
+            // Dispose never throws: vetoed, it kills nobody either (it reports the veto to the
+            // event source instead).
+            var quiet = new ProcessContainer();
+            Process spared = StartSleeping(quiet);
+            started.Add(spared);
+            using var spare = new Members([spared.Id]);
+            var atQuietDispose = new List<(int Pid, int Sig)>();
+            KillPolicy((pid, sig) =>
+            {
+                lock (atQuietDispose)
+                {
+                    atQuietDispose.Add((pid, sig));
+                }
+
+                throw new AuditVetoException($"vetoed: ProcessContainer.Dispose, pid {pid}");
+            });
+            try
+            {
+                quiet.Dispose();
+            }
+            finally
+            {
+                KillPolicy(null);
+            }
+
+            Check.Equal($"({spared.Id},-1)", Fmt(atQuietDispose), "the events of the vetoed Dispose");
+            Thread.Sleep(500);
+            Check.Equal(spared.Id.ToString(CultureInfo.InvariantCulture), Fmt(spare.Alive()), "the member alive after the vetoed Dispose closed the job");
+            _ = Check.Throws<ObjectDisposedException>(() => quiet.GetProcessIds(), "GetProcessIds after the vetoed Dispose");
         }
         finally
         {

@@ -266,6 +266,18 @@ internal static partial class TreeCases
 
         Check.Equal(0xFFFFFFFFu, c.WaitExitOrFail(Seen), "exit code of the member after Dispose");
         _ = Check.Throws<ObjectDisposedException>(() => container.GetProcessIds(), "GetProcessIds after Dispose");
+        Check.Equal<string?>(null, container.CgroupPath, "CgroupPath of a job-object container");
+
+        // DisposeAsync ends the member too, and a second disposal of either kind does nothing.
+        using var d = Child.Start("sleep");
+        d.WaitReady();
+        var other = new ProcessContainer();
+        other.Add(d.Process);
+        other.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Check.Equal(0xFFFFFFFFu, d.WaitExitOrFail(Seen), "exit code of the member after DisposeAsync");
+        other.Dispose();
+        other.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _ = Check.Throws<ObjectDisposedException>(() => other.GetProcessIds(), "GetProcessIds after DisposeAsync");
     }
 
     /// <summary>

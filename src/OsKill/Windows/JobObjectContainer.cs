@@ -16,31 +16,29 @@ namespace OsKill.Windows;
 /// job handle, and the kill-on-close limit ends everything in the job.
 /// </summary>
 /// <remarks>
-/// Audit: a kill (<see cref="KillAsync"/>, or <see cref="Dispose"/> of a container that still has
+/// <para>Audit: a kill (<see cref="KillAsync"/>, or the disposal of a container that still has
 /// processes) raises <c>os.kill</c> <c>(pid, -1)</c> for every pid JobObjectBasicProcessIdList lists,
-/// all before TerminateJobObject. A hook that vetoes one ends nobody; in Dispose the job then loses
+/// all before TerminateJobObject. A hook that vetoes one ends nobody; in a disposal the job then loses
 /// its kill-on-close limit before it is closed, so that the close does not end them either. A process
 /// that joins the job between the list and TerminateJobObject (a member's new child) ends without an
-/// event of its own. The caller itself is refused by <see cref="Add(int)"/>.
+/// event of its own. The caller itself is refused by <see cref="Add(int)"/>.</para>
+/// <para>Disposal closes the job whatever happens: when the kill fails or a member outlives
+/// <see cref="ExitLimit"/>, kill-on-close ends what is left. <see cref="Dispose"/> reports the
+/// failure through <see cref="OsKillEventSource"/>; <see cref="DisposeAsync"/> throws it.</para>
 /// </remarks>
 [SupportedOSPlatform("windows")]
-internal sealed class JobObjectContainer : IDisposable
+internal sealed class JobObjectContainer : IContainerBackend
 {
     /// <summary>How long the members may take to exit after the kill.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
     private const uint AssignAccess = Kernel32.PROCESS_SET_QUOTA | Kernel32.PROCESS_TERMINATE;
 
-    /// <summary>The completion key of the job's messages on our port.</summary>
-    private const nuint JobKey = 1;
-
-    /// <summary>The completion key of the packet we post to wake a waiter on cancellation.</summary>
-    private const nuint WakeKey = 2;
-
     private readonly KernelHandle _job;
     private readonly SemaphoreSlim _killing = new(1, 1);
-    private KernelHandle? _port;
+    private JobCompletionPort? _port;
     private bool _disposed;
+    private bool _vetoed;
 
     private JobObjectContainer(KernelHandle job)
     {
@@ -70,8 +68,11 @@ internal sealed class JobObjectContainer : IDisposable
         return new JobObjectContainer(job);
     }
 
+    /// <summary>None: the container is a job object.</summary>
+    public string? CgroupPath => null;
+
     /// <summary>Opens the pid and assigns it to the job.</summary>
-    internal void Add(int pid)
+    public void Add(int pid)
     {
         ThrowIfDisposed();
         if (pid == Environment.ProcessId)
@@ -85,7 +86,7 @@ internal sealed class JobObjectContainer : IDisposable
             int error = Marshal.GetLastPInvokeError();
             if (error == WinError.ERROR_INVALID_PARAMETER)
             {
-                throw OsException.FromWin32(error, Errno.ESRCH, "OpenProcess", $"cannot put pid {pid} into the process container", pid, null);
+                throw Win32Errors.ProcessError(error, "OpenProcess", $"cannot put pid {pid} into the process container", pid, null);
             }
 
             throw AssignError(error, pid, "OpenProcess");
@@ -95,37 +96,28 @@ internal sealed class JobObjectContainer : IDisposable
         Assign(process, pid);
     }
 
-    /// <summary>Assigns a process, through a handle of the caller (it needs PROCESS_SET_QUOTA and PROCESS_TERMINATE), to the job.</summary>
-    internal void Add(SafeHandle process, int pid)
+    /// <summary>Assigns a started process, through its handle (<see cref="Process.SafeHandle"/>, which has every right), to the job.</summary>
+    public void Add(Process process)
     {
         ThrowIfDisposed();
-        bool added = false;
-        try
-        {
-            // The pid the handle names, not the one the caller passed: GetCurrentProcess's
-            // pseudo-handle, or any handle on ourselves, names the caller whatever pid came with it.
-            process.DangerousAddRef(ref added);
-            if (Kernel32.GetProcessId(process.DangerousGetHandle()) == Environment.ProcessId)
-            {
-                throw RefuseCaller(nameof(process));
-            }
+        SafeHandle handle = process.SafeHandle;
+        using var lease = SafeHandleLease.Acquire(handle);
 
-            Assign(process, pid);
-        }
-        finally
+        // The pid the handle names, not the one the Process has: a Process for ourselves names the
+        // caller whatever pid came with it.
+        if (Kernel32.GetProcessId(lease.Value) == Environment.ProcessId)
         {
-            if (added)
-            {
-                process.DangerousRelease();
-            }
+            throw RefuseCaller(nameof(process));
         }
+
+        Assign(handle, process.Id);
     }
 
     /// <summary>
     /// Starts the process, assigns it to the job at once, then walks the descendants it may have
     /// created before the assignment and assigns those too.
     /// </summary>
-    internal Process Start(ProcessStartInfo startInfo)
+    public Process Start(ProcessStartInfo startInfo)
     {
         ThrowIfDisposed();
         if (startInfo.UseShellExecute)
@@ -177,9 +169,117 @@ internal sealed class JobObjectContainer : IDisposable
     }
 
     /// <summary>The pids in the job now (JobObjectBasicProcessIdList).</summary>
-    internal unsafe List<int> ProcessIds()
+    public IReadOnlyList<int> ProcessIds()
     {
         ThrowIfDisposed();
+        return QueryProcessIds();
+    }
+
+    /// <summary>TerminateJobObject (exit code −1), then waits until the job has no active process.</summary>
+    public async Task<TreeKillResult> KillAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        ThrowIfDisposed();
+        await _killing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            List<int> killed = ListForKill();
+            KillAnnouncement.AnnounceAll(killed, WindowsProcessTree.KillExitCode, out _vetoed);
+            Terminate(killed);
+            if (ActiveProcesses() != 0 && !await WaitUntilEmptyAsync(synchronously: false, cancellationToken).ConfigureAwait(false))
+            {
+                throw NotEmptied();
+            }
+
+            return new TreeKillResult(killed, rounds: 0, exitedDuringWalk: 0, started.Elapsed);
+        }
+        finally
+        {
+            _killing.Release();
+        }
+    }
+
+    /// <summary>Disposes the container; never throws. A failure goes to the event source (see the remarks of the class).</summary>
+    public void Dispose() => ContainerClose.Report(CloseAsync(synchronously: true), "job object");
+
+    /// <summary>Disposes the container, waiting on a pool thread; throws the failure once the job is closed.</summary>
+    public ValueTask DisposeAsync() => ContainerClose.ThrowAsync(CloseAsync(synchronously: false));
+
+    /// <summary>
+    /// Kills what is left, waits until the job is empty, and closes it, whatever happened (closing
+    /// the last handle ends what is still in it, kill on close, unless a veto took that limit off).
+    /// Never throws. With <paramref name="synchronously"/> it waits on the calling thread and has
+    /// completed when it returns.
+    /// </summary>
+    private async Task<ContainerClose.Outcome> CloseAsync(bool synchronously)
+    {
+        if (synchronously)
+        {
+            _killing.Wait();
+        }
+        else
+        {
+            await _killing.WaitAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (_disposed)
+            {
+                return ContainerClose.Outcome.Done;
+            }
+
+            _disposed = true;
+            _vetoed = false;
+            try
+            {
+                if (ActiveProcesses() != 0)
+                {
+                    List<int> pids = ListForKill();
+                    KillAnnouncement.AnnounceAll(pids, WindowsProcessTree.KillExitCode, out _vetoed);
+                    Terminate(pids);
+                    if (!await WaitUntilEmptyAsync(synchronously, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        return Closed(new TimeoutException($"Every process in the process container was ended with TerminateJobObject, but some had not exited after {ExitLimit.TotalSeconds:0} s."));
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                if (_vetoed)
+                {
+                    // Vetoed: the close below must not kill what the hook protects.
+                    ReleaseOnClose();
+                }
+
+                return Closed(e);
+            }
+            finally
+            {
+                // Closing the last handle on the job ends whatever is still in it (kill on close).
+                _job.Dispose();
+                _port?.Dispose();
+            }
+
+            return ContainerClose.Outcome.Done;
+        }
+        finally
+        {
+            _killing.Release();
+        }
+    }
+
+    /// <summary>The outcome of a disposal that failed with <paramref name="failure"/>: what the close of the job did with what was left.</summary>
+    private ContainerClose.Outcome Closed(Exception failure) => new(
+        failure,
+        _vetoed
+            ? "an audit hook vetoed the kill, so nobody was killed: the job lost its kill-on-close limit before it was closed"
+            : "the job was closed, and its kill-on-close limit ends what is left");
+
+    /// <summary>The pids in the job now, whether or not the container is disposed.</summary>
+    private unsafe List<int> QueryProcessIds()
+    {
         int capacity = 64;
         while (true)
         {
@@ -216,103 +316,12 @@ internal sealed class JobObjectContainer : IDisposable
         }
     }
 
-    /// <summary>TerminateJobObject (exit code −1), then waits until the job has no active process.</summary>
-    internal async Task<TreeKillResult> KillAsync(CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.StartNew();
-        ThrowIfDisposed();
-        await _killing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ThrowIfDisposed();
-            List<int> killed = ListForKill();
-            Announce(killed);
-            Terminate(killed);
-            if (ActiveProcesses() != 0)
-            {
-                long deadline = Deadline.After(ExitLimit);
-                bool empty = await Task.Run(() => WaitUntilEmpty(deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
-                if (!empty)
-                {
-                    throw NotEmptied();
-                }
-            }
-
-            return new TreeKillResult(killed, rounds: 0, exitedDuringWalk: 0, started.Elapsed);
-        }
-        finally
-        {
-            _killing.Release();
-        }
-    }
-
-    public void Dispose()
-    {
-        _killing.Wait();
-        try
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            bool empty = true;
-            try
-            {
-                if (ActiveProcesses() != 0)
-                {
-                    List<int> pids = ListForKill();
-                    try
-                    {
-                        Announce(pids);
-                    }
-                    catch
-                    {
-                        // Vetoed: the close below must not kill what the hook protects.
-                        ReleaseOnClose();
-                        throw;
-                    }
-
-                    Terminate(pids);
-                    empty = WaitUntilEmpty(Deadline.After(ExitLimit), CancellationToken.None);
-                }
-            }
-            finally
-            {
-                // Closing the last handle on the job ends whatever is still in it (kill on close).
-                _disposed = true;
-                _job.Dispose();
-                _port?.Dispose();
-            }
-
-            if (!empty)
-            {
-                throw new TimeoutException($"Every process in the process container was ended with TerminateJobObject, but some had not exited after {ExitLimit.TotalSeconds:0} s.");
-            }
-        }
-        finally
-        {
-            _killing.Release();
-        }
-    }
-
     private void Assign(SafeHandle process, int pid)
     {
-        bool added = false;
-        try
+        using var lease = SafeHandleLease.Acquire(process);
+        if (!Kernel32.AssignProcessToJobObject(_job.DangerousGetHandle(), lease.Value))
         {
-            process.DangerousAddRef(ref added);
-            if (!Kernel32.AssignProcessToJobObject(_job.DangerousGetHandle(), process.DangerousGetHandle()))
-            {
-                throw AssignError(Marshal.GetLastPInvokeError(), pid, "AssignProcessToJobObject");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                process.DangerousRelease();
-            }
+            throw AssignError(Marshal.GetLastPInvokeError(), pid, "AssignProcessToJobObject");
         }
     }
 
@@ -340,25 +349,9 @@ internal sealed class JobObjectContainer : IDisposable
     /// <summary>Drains stale packets from the port, and returns the pids in the job now.</summary>
     private List<int> ListForKill()
     {
-        KernelHandle port = Port();
-        while (Kernel32.GetQueuedCompletionStatus(port.DangerousGetHandle(), out _, out _, out _, 0))
-        {
-            // Messages from before this kill (processes started and exited): not what we wait for.
-        }
-
-        return ProcessIds();
-    }
-
-    /// <summary>
-    /// Raises <c>os.kill</c> <c>(pid, -1)</c> for every pid listed, all before TerminateJobObject:
-    /// a hook that vetoes one (by throwing) ends nobody, and its exception reaches the caller unchanged.
-    /// </summary>
-    private static void Announce(List<int> pids)
-    {
-        foreach (int pid in pids)
-        {
-            Audit.RaiseKill(pid, WindowsProcessTree.KillExitCode);
-        }
+        // Messages from before this kill (processes started and exited): not what we wait for.
+        Port().Drain();
+        return QueryProcessIds();
     }
 
     /// <summary>Ends every process in the job (TerminateJobObject, exit code −1; console hosts last, see <see cref="ConsoleHosts"/>); <paramref name="pids"/> were listed just before.</summary>
@@ -382,36 +375,6 @@ internal sealed class JobObjectContainer : IDisposable
         _ = Kernel32.SetInformationJobObject(_job.DangerousGetHandle(), Kernel32.JobObjectExtendedLimitInformation, &limits, (uint)sizeof(Kernel32.JobExtendedLimitInformation));
     }
 
-    /// <summary>
-    /// The job's completion port, made and associated at the first kill: from then on the job posts
-    /// a message for every process start and exit, so a container that never kills queues nothing.
-    /// </summary>
-    private unsafe KernelHandle Port()
-    {
-        if (_port is not null)
-        {
-            return _port;
-        }
-
-        nint raw = Kernel32.CreateIoCompletionPort(Kernel32.INVALID_HANDLE_VALUE, 0, 0, 1);
-        if (raw == 0)
-        {
-            int error = Marshal.GetLastPInvokeError();
-            throw OsException.FromWin32(error, WinError.ToErrno(error), "CreateIoCompletionPort", "cannot create the completion port of a process container", null, null);
-        }
-
-        var port = new KernelHandle(raw);
-        var association = new Kernel32.JobAssociateCompletionPort { CompletionKey = (nint)JobKey, CompletionPort = raw };
-        if (!Kernel32.SetInformationJobObject(_job.DangerousGetHandle(), Kernel32.JobObjectAssociateCompletionPortInformation, &association, (uint)sizeof(Kernel32.JobAssociateCompletionPort)))
-        {
-            int error = Marshal.GetLastPInvokeError();
-            port.Dispose();
-            throw OsException.FromWin32(error, WinError.ToErrno(error), "SetInformationJobObject", "cannot associate a completion port with the job object of a process container", null, null);
-        }
-
-        return _port = port;
-    }
-
     /// <summary>The job's active process count (JobObjectBasicAccountingInformation).</summary>
     private unsafe uint ActiveProcesses()
     {
@@ -425,58 +388,32 @@ internal sealed class JobObjectContainer : IDisposable
         return info.ActiveProcesses;
     }
 
+    /// <summary>Waits up to <see cref="ExitLimit"/> until the job has no active process: on the calling thread, or on a pool thread. False at the limit.</summary>
+    private async Task<bool> WaitUntilEmptyAsync(bool synchronously, CancellationToken cancellationToken)
+    {
+        long deadline = Deadline.After(ExitLimit);
+        return synchronously
+            ? WaitUntilEmpty(deadline, cancellationToken)
+            : await Task.Run(() => WaitUntilEmpty(deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The job's completion port, made and associated at the first kill: from then on the job posts
+    /// a message for every process start and exit, so a container that never kills queues nothing.
+    /// </summary>
+    private JobCompletionPort Port() => _port ??= JobCompletionPort.Associate(_job);
+
     /// <summary>
     /// Waits, on the calling thread, until the job has no active process: each packet on the port
     /// (JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO, or another message) wakes it to read the count again.
     /// False at the deadline.
     /// </summary>
-    private bool WaitUntilEmpty(long deadline, CancellationToken cancellationToken)
-    {
-        KernelHandle port = Port();
-        using CancellationTokenRegistration wake = cancellationToken.UnsafeRegister(
-            static state => Kernel32.PostQueuedCompletionStatus(((KernelHandle)state!).DangerousGetHandle(), 0, WakeKey, 0),
-            port);
-        while (ActiveProcesses() != 0)
-        {
-            uint ms = HandleWait.Milliseconds(deadline);
-            bool got = Kernel32.GetQueuedCompletionStatus(port.DangerousGetHandle(), out _, out _, out _, ms);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!got && Marshal.GetLastPInvokeError() == (int)Kernel32.WAIT_TIMEOUT)
-            {
-                if (Deadline.Passed(deadline))
-                {
-                    return ActiveProcesses() == 0;
-                }
-
-                // A wait is at most INFINITE - 1 ms: a later deadline takes another.
-                continue;
-            }
-
-            if (!got)
-            {
-                int error = Marshal.GetLastPInvokeError();
-                throw OsException.FromWin32(error, WinError.ToErrno(error), "GetQueuedCompletionStatus", "cannot wait for the processes of a process container to exit", null, null);
-            }
-        }
-
-        return true;
-    }
+    private bool WaitUntilEmpty(long deadline, CancellationToken cancellationToken) =>
+        Port().WaitUntil(() => ActiveProcesses() == 0, deadline, cancellationToken);
 
     private TimeoutException NotEmptied() => new(
         $"Every process in the process container was ended with TerminateJobObject (exit code {WindowsProcessTree.KillExitCode}), but it still had " +
-        $"{ActiveProcesses()} active process(es) after {ExitLimit.TotalSeconds:0} s: {string.Join(", ", ProcessIds().Take(20))}.");
+        $"{ActiveProcesses()} active process(es) after {ExitLimit.TotalSeconds:0} s: {string.Join(", ", QueryProcessIds().Take(20))}.");
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
-
-    /// <summary>A job or completion-port handle, closed with CloseHandle.</summary>
-    private sealed class KernelHandle : SafeHandleZeroOrMinusOneIsInvalid
-    {
-        internal KernelHandle(nint handle)
-            : base(ownsHandle: true)
-        {
-            SetHandle(handle);
-        }
-
-        protected override bool ReleaseHandle() => Kernel32.CloseHandle(handle);
-    }
 }

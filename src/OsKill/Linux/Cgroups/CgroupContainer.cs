@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using OsKill.Core;
 using OsKill.Interop;
@@ -16,31 +17,41 @@ namespace OsKill.Linux.Cgroups;
 /// (cgroup.freeze, Linux 5.2+) and sends SIGKILL to each member through a pidfd. It then waits until
 /// cgroup.events says "populated 0", woken by poll(2) (POLLPRI on that file), not by a timer.
 /// </summary>
-internal sealed class CgroupContainer : IDisposable
+/// <remarks>
+/// Disposal kills what is left, waits until the cgroup is empty and removes it, then releases the
+/// owner watchdog. When that fails, the watchdog finishes the job (its pipe is closed without a
+/// word: it kills what is left and removes the cgroup, as if the owner had died); after an audit
+/// hook's veto it is released instead, so that nothing kills what the hook spared, and the cgroup
+/// stays. <see cref="Dispose"/> reports the failure through <see cref="OsKillEventSource"/>;
+/// <see cref="DisposeAsync"/> throws it.
+/// <para>Only <see cref="Create"/>, the one way to an instance, is marked Linux-only (so CA1416
+/// proves that the platform selection guards it): <see cref="FindMount"/> is also called by the
+/// Linux tree walk, which is not marked; mark the whole class once FindMount lives elsewhere.</para>
+/// </remarks>
+internal sealed class CgroupContainer : IContainerBackend
 {
-    /// <summary>How long the freeze (before Linux 5.14) may take before the kill goes ahead all the same.</summary>
-    internal static readonly TimeSpan FreezeLimit = TimeSpan.FromSeconds(2);
-
     /// <summary>How long the members may take to exit after the kill.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
     private static int s_next;
 
     private readonly object _gate = new();
+    private readonly CgroupKill _kill;
     private OwnerWatchdog? _watchdog;
     private bool _disposed;
 
     private CgroupContainer(string path)
     {
         CgroupPath = path;
+        _kill = new CgroupKill(path);
     }
 
     /// <summary>The cgroup directory.</summary>
-    internal string CgroupPath { get; }
+    public string CgroupPath { get; }
 
     internal string ProcsPath => CgroupPath + "/cgroup.procs";
 
-    private string EventsPath => CgroupPath + "/cgroup.events";
+    private CgroupEvents Events => new(CgroupPath + "/cgroup.events");
 
     /// <summary>The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo, or null when there is none.</summary>
     internal static string? FindMount(out string mountRoot)
@@ -90,6 +101,7 @@ internal sealed class CgroupContainer : IDisposable
     /// Creates a cgroup under the caller's own cgroup (the "0::" line of /proc/self/cgroup), or under
     /// the root of the hierarchy when the caller's cgroup is not visible in the mount.
     /// </summary>
+    [SupportedOSPlatform("linux")]
     internal static CgroupContainer Create()
     {
         string mount = FindMount(out string mountRoot)
@@ -129,26 +141,29 @@ internal sealed class CgroupContainer : IDisposable
     }
 
     /// <summary>Moves the process into the cgroup by writing its pid to cgroup.procs.</summary>
-    internal void Add(int pid)
+    public void Add(int pid)
     {
         ThrowIfDisposed();
         RefuseCaller(pid);
-        int errno = WriteFile(ProcsPath, pid.ToString(CultureInfo.InvariantCulture));
+        int errno = CgroupFiles.Write(ProcsPath, pid.ToString(CultureInfo.InvariantCulture));
         if (errno != 0)
         {
-            throw WriteError(errno, ProcsPath, $"cannot move pid {pid} into the cgroup {CgroupPath}", pid);
+            throw CgroupFiles.WriteError(errno, ProcsPath, $"cannot move pid {pid} into the cgroup {CgroupPath}", pid);
         }
     }
 
+    /// <summary>Moves a started process into the cgroup: cgroup.procs takes a pid, not a handle.</summary>
+    public void Add(Process process) => Add(process.Id);
+
     /// <summary>The processes in the cgroup now (thread-group ids, from cgroup.procs).</summary>
-    internal List<int> ProcessIds()
+    public IReadOnlyList<int> ProcessIds()
     {
         ThrowIfDisposed();
         return ReadProcs();
     }
 
     /// <summary>Starts a process that is inside the cgroup before its program runs: see <see cref="ContainerLaunch"/>.</summary>
-    internal Process Start(ProcessStartInfo startInfo)
+    public Process Start(ProcessStartInfo startInfo)
     {
         ThrowIfDisposed();
         return ContainerLaunch.Start(startInfo, ProcsPath, CgroupPath);
@@ -158,7 +173,7 @@ internal sealed class CgroupContainer : IDisposable
     /// Kills every member on the calling thread (raised in priority where allowed, as for the tree
     /// kill), then waits until the cgroup is empty: on a pool thread only if it is not empty yet.
     /// </summary>
-    internal async Task<TreeKillResult> KillAsync(CancellationToken cancellationToken)
+    public async Task<TreeKillResult> KillAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         List<int> killed;
@@ -167,61 +182,127 @@ internal sealed class CgroupContainer : IDisposable
             ThrowIfDisposed();
             using (PriorityBoost.Raise())
             {
-                killed = KillMembers(cancellationToken);
+                killed = _kill.Run(cancellationToken);
             }
         }
 
-        if (ReadEvent("populated") != 0)
+        if (Events.Read("populated") != 0 && !await WaitUntilEmptyAsync(synchronously: false, cancellationToken).ConfigureAwait(false))
         {
-            bool empty = await Task.Run(() => WaitForEvent("populated", 0, ExitLimit, cancellationToken), cancellationToken).ConfigureAwait(false);
-            if (!empty)
-            {
-                throw NotEmptied();
-            }
+            throw NotEmptied();
         }
 
         return new TreeKillResult(killed, rounds: 0, exitedDuringWalk: 0, started.Elapsed);
     }
 
-    public void Dispose()
+    /// <summary>Disposes the container; never throws. A failure goes to the event source (see the remarks of the class).</summary>
+    public void Dispose() => ContainerClose.Report(CloseAsync(synchronously: true), CgroupPath);
+
+    /// <summary>Disposes the container, waiting on a pool thread; throws the failure once what is left has been handed over.</summary>
+    public ValueTask DisposeAsync() => ContainerClose.ThrowAsync(CloseAsync(synchronously: false));
+
+    /// <summary>
+    /// Kills what is left, waits until the cgroup is empty, removes it and releases the watchdog; on
+    /// a failure hands over to the watchdog instead (see <see cref="HandOver"/>). Never throws; the
+    /// container is disposed either way. With <paramref name="synchronously"/> it waits on the
+    /// calling thread and has completed when it returns.
+    /// </summary>
+    private async Task<ContainerClose.Outcome> CloseAsync(bool synchronously)
     {
+        bool populated;
         lock (_gate)
         {
             if (_disposed)
             {
-                return;
+                return ContainerClose.Outcome.Done;
             }
 
-            if (ReadEvent("populated") != 0)
-            {
-                KillMembers(CancellationToken.None);
-                if (!WaitForEvent("populated", 0, ExitLimit, CancellationToken.None))
-                {
-                    throw NotEmptied();
-                }
-            }
-
-            if (Libc.Rmdir(CgroupPath) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-
-                // Still being emptied (the last member is exiting): wait for "populated 0", once.
-                if (errno == Errno.EBUSY && ReadEvent("populated") != 0)
-                {
-                    WaitForEvent("populated", 0, ExitLimit, CancellationToken.None);
-                    errno = Libc.Rmdir(CgroupPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
-                }
-
-                if (errno != 0)
-                {
-                    throw OsException.FromErrno(errno, "rmdir", "cannot remove the cgroup " + CgroupPath, null, null);
-                }
-            }
-
-            // Only once the cgroup is gone: until then the watchdog still kills it when we die.
-            _watchdog?.Release();
             _disposed = true;
+            try
+            {
+                populated = Events.Read("populated") != 0;
+            }
+            catch (Exception e)
+            {
+                return HandOver(e, vetoed: false);
+            }
+
+            if (populated)
+            {
+                try
+                {
+                    _kill.Run(CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    return HandOver(e, _kill.Vetoed);
+                }
+            }
         }
+
+        try
+        {
+            if (populated && !await WaitUntilEmptyAsync(synchronously, CancellationToken.None).ConfigureAwait(false))
+            {
+                return HandOver(NotEmptied(), vetoed: false);
+            }
+
+            if (await RemoveAsync(synchronously).ConfigureAwait(false) is Exception notRemoved)
+            {
+                return HandOver(notRemoved, vetoed: false);
+            }
+        }
+        catch (Exception e)
+        {
+            return HandOver(e, vetoed: false);
+        }
+
+        // Only once the cgroup is gone: until then the watchdog still kills it when we die.
+        _watchdog?.Release();
+        return ContainerClose.Outcome.Done;
+    }
+
+    /// <summary>
+    /// What a failed close leaves to the watchdog: after a veto, nothing (it is released, so that it
+    /// never kills what the hook spared); otherwise everything (its pipe closes without a word, and it
+    /// kills what is left and removes the cgroup, as when the owner dies).
+    /// </summary>
+    private ContainerClose.Outcome HandOver(Exception failure, bool vetoed)
+    {
+        if (vetoed)
+        {
+            _watchdog?.Release();
+            return new(failure, "an audit hook vetoed the kill, so nobody was killed: the owner watchdog was released, and the cgroup stays with the members the hook spared");
+        }
+
+        _watchdog?.Dispose();
+        return new(failure, "the owner watchdog kills what is left and removes the cgroup once it is empty");
+    }
+
+    /// <summary>rmdir of the cgroup; when it is still being emptied (EBUSY), waits for "populated 0" once and tries again. The error, or null.</summary>
+    private async Task<Exception?> RemoveAsync(bool synchronously)
+    {
+        if (Libc.Rmdir(CgroupPath) == 0)
+        {
+            return null;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.EBUSY && Events.Read("populated") != 0)
+        {
+            await WaitUntilEmptyAsync(synchronously, CancellationToken.None).ConfigureAwait(false);
+            errno = Libc.Rmdir(CgroupPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+
+        return errno == 0 ? null : OsException.FromErrno(errno, "rmdir", "cannot remove the cgroup " + CgroupPath, null, null);
+    }
+
+    /// <summary>Waits up to <see cref="ExitLimit"/> for "populated 0": on the calling thread, or on a pool thread. False at the limit.</summary>
+    private async Task<bool> WaitUntilEmptyAsync(bool synchronously, CancellationToken cancellationToken)
+    {
+        CgroupEvents events = Events;
+        return synchronously
+            ? events.WaitFor("populated", 0, ExitLimit, cancellationToken)
+            : await Task.Run(() => events.WaitFor("populated", 0, ExitLimit, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -239,237 +320,11 @@ internal sealed class CgroupContainer : IDisposable
         }
     }
 
-    /// <summary>Sends SIGKILL to every member (cgroup.kill, or freeze and pidfds). Returns the pids it listed.</summary>
-    private List<int> KillMembers(CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var killed = new List<int>();
-        if (File.Exists(CgroupPath + "/cgroup.kill"))
-        {
-            // The kernel sends SIGKILL to every member, and to any child forked while it does, so
-            // nothing is left whatever the members do meanwhile. The list is read just before.
-            killed.AddRange(ReadProcs());
-
-            // Every member listed is announced before the write, which kills them all at once:
-            // a hook's veto of any one kills nobody.
-            foreach (int pid in killed)
-            {
-                Audit.RaiseKill(pid, Signal.SIGKILL);
-            }
-
-            WriteOrThrow(CgroupPath + "/cgroup.kill", "1", "cannot kill the cgroup " + CgroupPath);
-            return killed;
-        }
-
-        // Before Linux 5.14: freeze, so that no member forks while we read the list and kill each
-        // one through a pidfd; new children of a freezing cgroup are born frozen, and a fatal
-        // signal still kills a frozen process.
-        string freeze = CgroupPath + "/cgroup.freeze";
-        WriteOrThrow(freeze, "1", "cannot freeze the cgroup " + CgroupPath);
-        try
-        {
-            // A member slow to freeze (uninterruptible sleep) does not stop the kill: the rounds
-            // of KillEach list the container again until no new member shows up.
-            _ = WaitForEvent("frozen", 1, FreezeLimit, cancellationToken);
-            KillEach(killed);
-        }
-        finally
-        {
-            // Thaw, so that the container takes new processes; the killed ones die all the same.
-            WriteOrThrow(freeze, "0", "cannot thaw the cgroup " + CgroupPath);
-        }
-
-        return killed;
-    }
-
     private TimeoutException NotEmptied() => new(
         $"Every process in the cgroup {CgroupPath} was sent SIGKILL, but it still had members after {ExitLimit.TotalSeconds:0} s " +
         $"(a process in uninterruptible sleep dies when it wakes): {string.Join(", ", ReadProcs().Take(20))}.");
 
-    /// <summary>Kernels before 5.14 have no cgroup.kill: SIGKILL each listed member through a pidfd, until a read of cgroup.procs shows no new one.</summary>
-    private void KillEach(List<int> killed)
-    {
-        var seen = new HashSet<int>();
-        while (true)
-        {
-            // The cgroup is frozen: the list cannot grow while the round announces it, then kills it.
-            var round = ReadProcs().Where(seen.Add).ToList();
-            foreach (int pid in round)
-            {
-                Audit.RaiseKill(pid, Signal.SIGKILL);
-            }
-
-            bool any = false;
-            foreach (int pid in round)
-            {
-                any = true;
-                int fd = Libc.PidfdOpen(pid, 0);
-                if (fd < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == Errno.ESRCH)
-                    {
-                        continue;
-                    }
-
-                    throw OsException.FromErrno(errno, "pidfd_open", $"cannot open a pidfd for pid {pid} in the cgroup {CgroupPath}", pid, null);
-                }
-
-                using var pidfd = new SafePidfdHandle(fd, pid);
-                int sent = Libc.PidfdSendSignal(fd, Signal.SIGKILL, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
-                OsKillEventSource.Log.PidfdSendSignal(fd, pid, Signal.SIGKILL, sent);
-                if (sent == 0)
-                {
-                    killed.Add(pid);
-                }
-                else if (sent != Errno.ESRCH)
-                {
-                    throw OsException.FromErrno(sent, "pidfd_send_signal", OsException.Sending(Signal.SIGKILL, pidfd.ToString()) + " in the cgroup " + CgroupPath, pid, Signal.SIGKILL);
-                }
-            }
-
-            if (!any)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Waits until cgroup.events shows <paramref name="key"/> with <paramref name="value"/>, woken by
-    /// POLLPRI on the file (the kernel notifies every change). Returns false at the limit.
-    /// </summary>
-    private unsafe bool WaitForEvent(string key, int value, TimeSpan limit, CancellationToken cancellationToken)
-    {
-        int fd = Libc.Open(EventsPath, Libc.O_RDONLY | Libc.O_CLOEXEC_Linux);
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw OsException.FromErrno(errno, "open", "cannot open " + EventsPath, null, null);
-        }
-
-        try
-        {
-            long deadline = Deadline.After(limit);
-            using var wait = new FdWait(cancellationToken);
-            byte[] buffer = new byte[256];
-            while (true)
-            {
-                // A read re-arms the notification: a change after it wakes the poll below.
-                nint n;
-                fixed (byte* p = buffer)
-                {
-                    n = Libc.Pread(fd, p, (nuint)buffer.Length, 0);
-                }
-
-                if (n < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    throw OsException.FromErrno(errno, "read", "cannot read " + EventsPath, null, null);
-                }
-
-                if (ParseEvent(Encoding.ASCII.GetString(buffer, 0, (int)n), key) == value)
-                {
-                    return true;
-                }
-
-                if (!wait.WaitOne(fd, Libc.POLLPRI, deadline))
-                {
-                    return false;
-                }
-            }
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
-    }
-
-    private int ReadEvent(string key)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(EventsPath);
-        }
-        catch (IOException e)
-        {
-            throw new OsException($"Cannot read {EventsPath}: {e.Message}", e);
-        }
-
-        return ParseEvent(text, key);
-    }
-
-    private static int ParseEvent(string text, string key)
-    {
-        foreach (string line in text.Split('\n'))
-        {
-            if (line.Length > key.Length && line.StartsWith(key, StringComparison.Ordinal) && line[key.Length] == ' ')
-            {
-                return int.Parse(line.AsSpan(key.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return -1;
-    }
-
-    private List<int> ReadProcs()
-    {
-        byte[] buffer = new byte[4096];
-        int n = ProcFs.Read(ProcsPath, ref buffer);
-        if (n < 0)
-        {
-            throw OsException.FromErrno(-n, "read", "cannot read " + ProcsPath, null, null);
-        }
-
-        var pids = new List<int>();
-        ProcFs.ParseNumbers(buffer.AsSpan(0, n), pids);
-        return pids;
-    }
-
-    private static void WriteOrThrow(string path, string text, string attempt)
-    {
-        int errno = WriteFile(path, text);
-        if (errno != 0)
-        {
-            throw WriteError(errno, path, attempt, null);
-        }
-    }
-
-    private static Exception WriteError(int errno, string path, string attempt, int? pid)
-    {
-        if (errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
-        {
-            return new UnauthorizedAccessException(
-                $"[Errno {errno}] {Marshal.GetPInvokeErrorMessage(errno)}: {attempt} (write {path}). " +
-                "Moving processes between cgroups needs write access to both cgroups and to their common ancestor's cgroup.procs.");
-        }
-
-        return OsException.FromErrno(errno, "write", $"{attempt} (write {path})", pid, null);
-    }
-
-    /// <summary>open, write, close: 0 or the errno (the kernel checks a cgroup write in write(2)).</summary>
-    private static unsafe int WriteFile(string path, string text)
-    {
-        int fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_CLOEXEC_Linux);
-        if (fd < 0)
-        {
-            return Marshal.GetLastPInvokeError();
-        }
-
-        try
-        {
-            byte[] bytes = Encoding.ASCII.GetBytes(text);
-            fixed (byte* p = bytes)
-            {
-                return Libc.Write(fd, p, (nuint)bytes.Length) < 0 ? Marshal.GetLastPInvokeError() : 0;
-            }
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
-    }
+    private List<int> ReadProcs() => CgroupFiles.ReadPids(ProcsPath);
 
     /// <summary>The caller's cgroup directory: the mount point plus the "0::" path of /proc/self/cgroup, relative to the mount's root. Null when it is not there.</summary>
     private static string? OwnCgroupDirectory(string mount, string mountRoot)

@@ -17,7 +17,7 @@ namespace OsKill.Linux.Cgroups;
 /// <see cref="Process.Start()"/>, so the process starts as /bin/sh running <see cref="EnterScript"/>:
 /// the shell writes its own pid into cgroup.procs, writes "in" to a FIFO that only we read, and
 /// execs the program in the same process (so <see cref="Process.Id"/> is the program's pid).
-/// <see cref="Start"/> returns only after it has read "in": the process is inside by then.</para>
+/// <see cref="Start(ProcessStartInfo, string, string)"/> returns only after it has read "in": the process is inside by then.</para>
 /// <para>The shell must not depend on the environment that the caller gives the program: bash,
 /// where it is /bin/sh, imports functions from variables named BASH_FUNC_name%% (one named echo
 /// would replace the line that enters the cgroup) and options from SHELLOPTS. It runs with -p
@@ -47,7 +47,11 @@ internal static class ContainerLaunch
     internal static bool ShellTakesP => CommandProbe.Succeeds(Shell, "-p", "-c", ":");
 
     /// <summary>Starts the program of <paramref name="startInfo"/> inside the cgroup whose cgroup.procs is <paramref name="procsPath"/>.</summary>
-    internal static Process Start(ProcessStartInfo startInfo, string procsPath, string cgroupPath)
+    internal static Process Start(ProcessStartInfo startInfo, string procsPath, string cgroupPath) =>
+        Start(startInfo, procsPath, cgroupPath, EntryLimit);
+
+    /// <summary>As <see cref="Start(ProcessStartInfo, string, string)"/>, giving the shell <paramref name="entryLimit"/> to enter (the tests shorten it).</summary>
+    internal static Process Start(ProcessStartInfo startInfo, string procsPath, string cgroupPath, TimeSpan entryLimit)
     {
         if (startInfo.UseShellExecute)
         {
@@ -94,7 +98,7 @@ internal static class ContainerLaunch
             Process process = StartShell(startInfo, prefix);
             try
             {
-                WaitUntilInside(process, fifoFd, cgroupPath, procsPath, file);
+                WaitUntilInside(process, fifoFd, cgroupPath, procsPath, file, entryLimit);
                 return process;
             }
             catch
@@ -156,15 +160,15 @@ internal static class ContainerLaunch
 
     /// <summary>
     /// Waits, in poll(2), until the shell has written "in" to the FIFO (it is inside) or has exited
-    /// without doing so (it could not enter), bounded by <see cref="EntryLimit"/>.
+    /// without doing so (it could not enter), bounded by <paramref name="entryLimit"/>.
     /// </summary>
-    private static unsafe void WaitUntilInside(Process process, int fifoFd, string cgroupPath, string procsPath, string file)
+    private static unsafe void WaitUntilInside(Process process, int fifoFd, string cgroupPath, string procsPath, string file, TimeSpan entryLimit)
     {
         int pid = process.Id;
         SafePidfdHandle? pidfd = OpenChildPidfd(process);
         try
         {
-            long deadline = Deadline.After(EntryLimit);
+            long deadline = Deadline.After(entryLimit);
             Libc.PollFd* set = stackalloc Libc.PollFd[2];
             while (true)
             {
@@ -183,7 +187,7 @@ internal static class ContainerLaunch
                 int left = Deadline.RemainingMilliseconds(deadline);
                 if (left == 0)
                 {
-                    throw GiveUp(process, pidfd, cgroupPath, file);
+                    throw GiveUp(process, pidfd, cgroupPath, file, entryLimit);
                 }
 
                 if (Libc.Poll(set, 2, left) < 0)
@@ -290,13 +294,17 @@ internal static class ContainerLaunch
         return new OsException(errno == 0 ? Errno.EACCES : errno, $"{attempt}.");
     }
 
-    /// <summary>The shell neither entered nor exited in time: kill it (it cannot have started the program) and say so.</summary>
-    private static TimeoutException GiveUp(Process process, SafePidfdHandle pidfd, string cgroupPath, string file)
+    /// <summary>
+    /// The shell neither entered nor exited in time: kill it (it cannot have started the program) and
+    /// say so. The kill is audited and traced like every other; its outcome does not change the
+    /// answer (a shell that exited meanwhile is ESRCH, and is gone all the same).
+    /// </summary>
+    private static TimeoutException GiveUp(Process process, SafePidfdHandle pidfd, string cgroupPath, string file, TimeSpan entryLimit)
     {
         Audit.RaiseKill(process.Id, Signal.SIGKILL);
-        _ = Libc.PidfdSendSignal(pidfd.FileDescriptor, Signal.SIGKILL, 0);
+        _ = Pidfd.Send(pidfd.FileDescriptor, process.Id, Signal.SIGKILL);
         return new TimeoutException(
-            $"Cannot start '{file}' in the process container {cgroupPath}: {Shell} (pid {process.Id}) had not moved itself into the cgroup after {EntryLimit.TotalSeconds:0} s; it was killed before it could exec the program.");
+            $"Cannot start '{file}' in the process container {cgroupPath}: {Shell} (pid {process.Id}) had not moved itself into the cgroup after {entryLimit.TotalSeconds:0.###} s; it was killed before it could exec the program.");
     }
 
     private static string WhatItSaid(string stderr)

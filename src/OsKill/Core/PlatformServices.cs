@@ -1,0 +1,78 @@
+namespace OsKill.Core;
+
+/// <summary>
+/// The one place that chooses the platform's backend: the handle core of a
+/// <see cref="ProcessHandle"/>, the backend of a <see cref="ProcessContainer"/>, and the default
+/// steps of <see cref="StopOptions"/>. Each backend is marked <c>[SupportedOSPlatform]</c>, so the
+/// platform analyzer (CA1416) proves that nothing else reaches one on the wrong OS; in a
+/// RID-specific publish the trimmer folds these checks to constants.
+/// </summary>
+internal static class PlatformServices
+{
+    /// <summary>The polite signal of the default stop: SIGTERM; on Windows Ctrl+C to the process's console.</summary>
+    internal static int PoliteStopSignal => OperatingSystem.IsWindows() ? Windows.WindowsSignals.CtrlCEvent : Signal.SIGTERM;
+
+    /// <summary>
+    /// The forced step of the default stop: SIGKILL; on Windows TerminateProcess with exit code −1,
+    /// the code every forced end gives there (tree kill, container kill, <see cref="System.Diagnostics.Process.Kill()"/>).
+    /// </summary>
+    internal static int ForceStopSignal => OperatingSystem.IsWindows() ? Windows.WindowsProcessTree.KillExitCode : Signal.SIGKILL;
+
+    /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted.</summary>
+    internal static bool ContainersSupported =>
+        OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Linux.Cgroups.CgroupContainer.FindMount(out _) is not null);
+
+    /// <summary>Opens the handle core for the process that has <paramref name="pid"/> now (a pid greater than 0).</summary>
+    /// <exception cref="PlatformNotSupportedException">An OS with none of pidfds, process handles or start times.</exception>
+    internal static IProcessHandleCore OpenHandle(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return Linux.PidfdHandleCore.Open(pid);
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return Windows.WindowsHandleCore.Open(pid);
+        }
+
+        if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            return Bsd.StartTimeHandleCore.Open(pid);
+        }
+
+        throw new PlatformNotSupportedException(
+            $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {Platform.Name} has neither yet.");
+    }
+
+    /// <summary>
+    /// Opens the macOS/FreeBSD kind of handle core (pid plus start time) on any Unix: the tests use
+    /// it on Linux, where the kernel and ns_last_pid can prove what it guarantees.
+    /// </summary>
+    internal static IProcessHandleCore OpenByStartTime(int pid)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            return Bsd.StartTimeHandleCore.Open(pid);
+        }
+
+        throw new PlatformNotSupportedException($"Cannot open a start-time handle for pid {pid}: process start times are read on Linux, macOS and FreeBSD, not on {Platform.Name}.");
+    }
+
+    /// <summary>Creates the backend of a new, empty container: a cgroup on Linux, a job object on Windows.</summary>
+    /// <exception cref="PlatformNotSupportedException">Neither Linux nor Windows.</exception>
+    internal static IContainerBackend CreateContainer()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Windows.JobObjectContainer.Create();
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            return Linux.Cgroups.CgroupContainer.Create();
+        }
+
+        throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {Platform.Name}.");
+    }
+}
