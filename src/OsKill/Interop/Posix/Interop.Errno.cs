@@ -13,6 +13,8 @@ internal static class Errno
     internal const int EACCES = 13;
     internal const int EBUSY = 16;
     internal const int EINVAL = 22;
+    internal const int ENFILE = 23;
+    internal const int EMFILE = 24;
     internal const int EROFS = 30;
     internal const int ENOSYS_Linux = 38;
 }

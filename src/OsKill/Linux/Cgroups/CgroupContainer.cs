@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -23,6 +24,9 @@ internal sealed class CgroupContainer : IDisposable
     /// <summary>How long the members may take to exit after the kill.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
+    private const string MountInfo = "/proc/self/mountinfo";
+    private const string CannotCreate = "cannot create a process container";
+
     private static int s_next;
 
     private readonly object _gate = new();
@@ -41,21 +45,23 @@ internal sealed class CgroupContainer : IDisposable
 
     private string EventsPath => CgroupPath + "/cgroup.events";
 
-    /// <summary>The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo, or null when there is none.</summary>
-    internal static string? FindMount(out string mountRoot)
+    /// <summary>The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo, or null when there is none (or mountinfo cannot be read).</summary>
+    internal static string? FindMount(out string mountRoot) => FindMount(out mountRoot, out _);
+
+    /// <summary>
+    /// The mount point of the cgroup v2 hierarchy, or null when there is none; <paramref name="errno"/>
+    /// is 0, or why /proc/self/mountinfo could not be read (then the result is null as well).
+    /// </summary>
+    private static string? FindMount(out string mountRoot, out int errno)
     {
         mountRoot = "/";
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines("/proc/self/mountinfo");
-        }
-        catch (IOException)
+        string? text = ReadText(MountInfo, out errno);
+        if (text is null)
         {
             return null;
         }
 
-        foreach (string line in lines)
+        foreach (string line in text.Split('\n'))
         {
             // "36 25 0:30 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw": the fields
             // before " - " are id, parent, dev, root, mount point, options, optional tags; the
@@ -89,12 +95,22 @@ internal sealed class CgroupContainer : IDisposable
     /// Creates a cgroup under the caller's own cgroup (the "0::" line of /proc/self/cgroup), or under
     /// the root of the hierarchy when the caller's cgroup is not visible in the mount.
     /// </summary>
+    /// <exception cref="OsException">/proc/self/mountinfo or /proc/self/cgroup cannot be read, or the watchdog cannot be started (EMFILE when the process is out of descriptors), or mkdir failed.</exception>
     internal static CgroupContainer Create()
     {
-        string mount = FindMount(out string mountRoot)
-            ?? throw new PlatformNotSupportedException(
+        string? mount = FindMount(out string mountRoot, out int errno);
+        if (errno != 0)
+        {
+            throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {MountInfo} to find the cgroup v2 mount", null, null);
+        }
+
+        if (mount is null)
+        {
+            throw new PlatformNotSupportedException(
                 "ProcessContainer needs a cgroup v2 hierarchy, and /proc/self/mountinfo lists no cgroup2 file system. " +
                 "Mount one (mount -t cgroup2 none /sys/fs/cgroup) or boot with systemd.unified_cgroup_hierarchy=1.");
+        }
+
         string parent = OwnCgroupDirectory(mount, mountRoot) ?? mount;
         string name = string.Create(
             CultureInfo.InvariantCulture,
@@ -102,7 +118,7 @@ internal sealed class CgroupContainer : IDisposable
         string path = parent.TrimEnd('/') + "/" + name;
         if (Libc.Mkdir(path, Convert.ToUInt32("755", 8)) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            errno = Marshal.GetLastPInvokeError();
             if (errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
             {
                 throw new UnauthorizedAccessException(
@@ -117,6 +133,12 @@ internal sealed class CgroupContainer : IDisposable
         try
         {
             container._watchdog = OwnerWatchdog.Start(path, ContainerLaunch.ShellTakesP);
+        }
+        catch (Win32Exception e) when (e.NativeErrorCode > 0)
+        {
+            // Process.Start's failure carries the errno (EMFILE: it needs pipes): say it as one.
+            _ = Libc.Rmdir(path);
+            throw OsException.FromErrno(e.NativeErrorCode, "fork/exec", $"{CannotCreate}: cannot start the watchdog of the cgroup {path} ({e.Message}); the cgroup was removed", null, null);
         }
         catch
         {
@@ -470,20 +492,17 @@ internal sealed class CgroupContainer : IDisposable
         }
     }
 
-    /// <summary>The caller's cgroup directory: the mount point plus the "0::" path of /proc/self/cgroup, relative to the mount's root. Null when it is not there.</summary>
+    /// <summary>
+    /// The caller's cgroup directory: the mount point plus the "0::" path of /proc/self/cgroup,
+    /// relative to the mount's root. Null when it is not there. A file that cannot be read is an
+    /// error (such as EMFILE), not a reason to make the cgroup somewhere else.
+    /// </summary>
     private static string? OwnCgroupDirectory(string mount, string mountRoot)
     {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines("/proc/self/cgroup");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
-        foreach (string line in lines)
+        const string OwnCgroup = "/proc/self/cgroup";
+        string text = ReadText(OwnCgroup, out int errno)
+            ?? throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {OwnCgroup} to find the caller's own cgroup", null, null);
+        foreach (string line in text.Split('\n'))
         {
             if (!line.StartsWith("0::", StringComparison.Ordinal))
             {
@@ -495,6 +514,15 @@ internal sealed class CgroupContainer : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>The whole of a /proc file, or null with the errno when it cannot be opened or read.</summary>
+    private static string? ReadText(string path, out int errno)
+    {
+        byte[] buffer = new byte[8192];
+        int n = ProcFs.Read(path, ref buffer);
+        errno = n < 0 ? -n : 0;
+        return n < 0 ? null : Encoding.UTF8.GetString(buffer, 0, n);
     }
 
     /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
