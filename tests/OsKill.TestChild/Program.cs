@@ -35,6 +35,7 @@ using OsKill.TestChild;
 //                       epoll descriptor replaced: see WatcherModes.cs.
 //   container-emfile FREE
 //                       new ProcessContainer() with only FREE descriptors free: see ExhaustionModes.cs.
+//   soak-server         run the soak's operations with few descriptors free, on command: see SoakServer.cs.
 string mode = args.Length > 0 ? args[0] : "sleep";
 string[] rest = args.Skip(1).ToArray();
 return mode switch
@@ -59,6 +60,7 @@ return mode switch
     "watch-emfile" => WatcherModes.WatchEmfile(rest.Length > 0 ? Int(rest[0]) : 0),
     "watch-broken" => WatcherModes.WatchBroken(),
     "container-emfile" => ExhaustionModes.Container(Int(rest[0]), Say, Ready),
+    "soak-server" => SoakServer.Run(Say, Ready),
     _ => Fail($"unknown mode {mode}"),
 };
 

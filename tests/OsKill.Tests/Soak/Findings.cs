@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+
+namespace OsKill.Tests.Soak;
+
+/// <summary>
+/// What the soak found: violations (the test fails on them), and defects already filed in issue 17
+/// that are being fixed elsewhere (reported, each with a TODO naming the item, but not failed on yet).
+/// </summary>
+internal sealed class Findings
+{
+    /// <summary>
+    /// The issue 17 items that the soak checks but does not fail on yet ("pid": the Build list's
+    /// "the messages name the pid"). TODO(issue 17): once the tree code fixes an item, remove it
+    /// here, and the soak fails on it again.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string> KnownItems = new Dictionary<string, string>
+    {
+        ["1"] = "ProcessTree.KillAsync with 1-3 free descriptors reports success while members keep running",
+        ["2"] = "StopTreeAsync with few free descriptors throws ArgumentException (a descriptor shortage reported as a bad argument)",
+        ["5"] = "ProcessHandle.Dispose during a pending tree call returns with the pidfd still open",
+        ["6"] = "TreeStopResult.Killed counts a member twice when the chain has two SIGKILL steps",
+        ["pid"] = "a tree call out of descriptors throws an OsException whose message does not name the pid (FdWait's eventfd)",
+    };
+
+    private readonly ConcurrentQueue<string> _violations = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _known = new();
+
+    internal IReadOnlyCollection<string> Violations => _violations;
+
+    /// <summary>A broken promise: the soak fails.</summary>
+    internal void Violation(string op, string what) => _violations.Enqueue($"{op}: {what}");
+
+    /// <summary>
+    /// A broken promise that issue 17 item <paramref name="item"/> already names; a violation if
+    /// that item is not in <see cref="KnownItems"/>.
+    /// </summary>
+    internal void Known(string item, string op, string what)
+    {
+        if (KnownItems.ContainsKey(item))
+        {
+            _known.GetOrAdd(item, _ => new ConcurrentQueue<string>()).Enqueue($"{op}: {what}");
+        }
+        else
+        {
+            Violation(op, $"(issue 17 {Label(item)}) {what}");
+        }
+    }
+
+    /// <summary>"TODO(issue 17 item N)" lines: each known item seen, how often, and its first examples.</summary>
+    internal IEnumerable<string> KnownReport(int seed) =>
+        _known.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k =>
+            $"TODO(issue 17 {Label(k.Key)}, not failed on until the tree code fixes it): {KnownItems[k.Key]}: seen {k.Value.Count} time(s) with OSKILL_SOAK_SEED={seed}, e.g. " +
+            string.Join(" || ", k.Value.Take(3)));
+
+    private static string Label(string item) => char.IsAsciiDigit(item[0]) ? $"item {item}" : "Build list: \"the messages name the pid\"";
+
+    internal IEnumerable<string> KnownSeen => _known.Keys.Order(StringComparer.Ordinal);
+}
