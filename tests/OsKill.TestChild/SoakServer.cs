@@ -32,10 +32,34 @@ internal static class SoakServer
 
     private static readonly List<string> s_cgroups = [];
 
+    /// <summary>How many thread-pool threads are kept busy for a moment before each shortage, so that idle ones exist (see <see cref="Prime"/>).</summary>
+    private const int PoolThreads = 8;
+
     internal static int Run(Action<string> say, Action ready)
     {
         ready();
+
+        // If the process dies of an unhandled exception, say where: the .NET thread pool's gate
+        // thread dies of an OutOfMemoryException when it cannot start a worker (it needs 2
+        // descriptors), which is the runtime's doing, not the library's. Formatting a stack trace
+        // once now loads what that needs while descriptors are free.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            Console.Error.WriteLine("unhandled: " + e.ExceptionObject.ToString()?.ReplaceLineEndings(" | "));
+            Console.Error.Flush();
+        };
+        try
+        {
+            throw new InvalidOperationException("a stack trace, formatted once");
+        }
+        catch (InvalidOperationException e)
+        {
+            _ = e.ToString();
+        }
+
         Descriptors.LoadEverythingReferenced();
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, PoolThreads), io);
         foreach (string operation in Operations)
         {
             using Process sleep = StartSleep();
@@ -95,6 +119,7 @@ internal static class SoakServer
             }
 
             Task<string> call;
+            Prime();
             Descriptors.Shortage? shortage = free < 0 ? null : Descriptors.LeaveFree(free);
             try
             {
@@ -167,6 +192,17 @@ internal static class SoakServer
             default:
                 throw new ArgumentException($"unknown soak operation {operation}", nameof(operation));
         }
+    }
+
+    /// <summary>
+    /// Starts thread-pool threads while descriptors are free, so that the continuations of the
+    /// call find idle ones: the pool cannot start a thread during the shortage (its gate thread
+    /// then dies of the OutOfMemoryException and takes the process with it).
+    /// </summary>
+    private static void Prime()
+    {
+        using var all = new Barrier(PoolThreads);
+        Task.WaitAll([.. Enumerable.Range(0, PoolThreads).Select(_ => Task.Run(() => all.SignalAndWait(Bound)))]);
     }
 
     private static async Task<string> Describe<T>(Task<T> call) where T : notnull

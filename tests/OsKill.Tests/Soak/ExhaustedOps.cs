@@ -37,7 +37,18 @@ internal static class ExhaustedOps
 
         string outcome = await server.RunAsync(operation, free, target.Pid);
         op.Say(outcome);
-        if (outcome == "hang")
+        if (outcome.StartsWith("died ", StringComparison.Ordinal))
+        {
+            if (ExhaustionServer.DiedOfThePool(outcome))
+            {
+                op.Say("(the .NET thread pool could not start a thread during the shortage and ended the child: the runtime's limit, not the library's)");
+            }
+            else
+            {
+                op.Violation($"the test child died running {operation} with {free} descriptor(s) free: {outcome}");
+            }
+        }
+        else if (outcome == "hang")
         {
             op.Violation($"{operation} did not end within {Operation.HangLimit.TotalSeconds} s with {free} descriptor(s) free");
         }

@@ -6,7 +6,7 @@ namespace OsKill.Tests.Soak;
 /// What the soak found: violations (the test fails on them), and defects already filed in issue 17
 /// that are being fixed elsewhere (reported, each with a TODO naming the item, but not failed on yet).
 /// </summary>
-internal sealed class Findings
+internal sealed class Findings(Action<string> log)
 {
     /// <summary>
     /// The issue 17 items that the soak checks but does not fail on yet ("pid": the Build list's
@@ -28,7 +28,11 @@ internal sealed class Findings
     internal IReadOnlyCollection<string> Violations => _violations;
 
     /// <summary>A broken promise: the soak fails.</summary>
-    internal void Violation(string op, string what) => _violations.Enqueue($"{op}: {what}");
+    internal void Violation(string op, string what)
+    {
+        _violations.Enqueue($"{op}: {what}");
+        log($"VIOLATION {op}: {what}");
+    }
 
     /// <summary>
     /// A broken promise that issue 17 item <paramref name="item"/> already names; a violation if

@@ -23,7 +23,7 @@ internal sealed class SoakRun(SoakSettings settings, Action<string> log)
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private ExhaustionServer? _server;
 
-    internal Findings Findings { get; } = new();
+    internal Findings Findings { get; } = new(log);
 
     /// <summary>How many operations of each kind ran.</summary>
     internal IReadOnlyDictionary<string, int> Counts => _counts;
@@ -33,11 +33,10 @@ internal sealed class SoakRun(SoakSettings settings, Action<string> log)
         VetoPlan.Install();
         _ = Trees.Forker;
         var clock = Stopwatch.StartNew();
-        Task<ExhaustionServer> server = ExhaustionServer.StartAsync();
-        try
+        await using (_server = new ExhaustionServer())
         {
+            await _server.StartAsync();
             Random warm = settings.RandomFor(0);
-            _server = await server;
             foreach ((string kind, _) in Kinds)
             {
                 await RunOneAsync($"warm-up {kind}", kind, warm);
@@ -48,18 +47,10 @@ internal sealed class SoakRun(SoakSettings settings, Action<string> log)
             DateTime end = DateTime.UtcNow + settings.Duration;
             await Task.WhenAll(Enumerable.Range(1, settings.Workers).Select(w => Task.Run(() => WorkAsync(w, end, cancellationToken), CancellationToken.None)));
             log($"workers done after {clock.Elapsed.TotalSeconds:0.0} s");
-
             CheckHostLeaks(before);
         }
-        finally
-        {
-            if (server.IsCompletedSuccessfully)
-            {
-                await server.Result.DisposeAsync();
-            }
-        }
 
-        CheckServerLeaks(server.Result.Leaks);
+        CheckServerLeaks(_server);
         foreach (string path in _cgroups.Where(Directory.Exists))
         {
             Findings.Violation("end", $"the cgroup {path} of a disposed container is still there");
@@ -134,29 +125,31 @@ internal sealed class SoakRun(SoakSettings settings, Action<string> log)
         log($"test host: {before.Fds.Count} -> {after.Fds.Count} descriptors ({collected.Fds.Count} after a collection), {before.Threads.Count} -> {collected.Threads.Count} threads (not counting the pool's), {collected.WatcherThreads} exit watcher thread(s)");
     }
 
-    private void CheckServerLeaks(string? leaks)
+    private void CheckServerLeaks(ExhaustionServer server)
     {
-        if (leaks is null)
+        if (server.Leaks.Count == 0)
         {
-            Findings.Violation("end (soak-server)", "the server did not report its leaks");
-            return;
+            Findings.Violation("end (soak-server)", "the last server did not report its leaks (it died)");
         }
 
-        log($"soak-server: {leaks}");
-        Dictionary<string, int> n = ExhaustionServer.Numbers(leaks);
-        if (n["fds-after"] > n["fds-before"] + 2)
+        foreach (string leaks in server.Leaks)
         {
-            Findings.Violation("end (soak-server)", $"descriptors leaked in the child that ran out of them: {leaks}");
-        }
+            log($"soak-server: {leaks}");
+            Dictionary<string, int> n = ExhaustionServer.Numbers(leaks);
+            if (n["fds-after"] > n["fds-before"] + 2)
+            {
+                Findings.Violation("end (soak-server)", $"descriptors leaked in the child that ran out of them: {leaks}");
+            }
 
-        if (n["threads-after"] > n["threads-before"] + 2)
-        {
-            Findings.Violation("end (soak-server)", $"threads leaked in the child that ran out of descriptors: {leaks}");
-        }
+            if (n["threads-after"] > n["threads-before"] + 2)
+            {
+                Findings.Violation("end (soak-server)", $"threads leaked in the child that ran out of descriptors: {leaks}");
+            }
 
-        if (n["cgroups-left"] > 0)
-        {
-            Findings.Violation("end (soak-server)", $"cgroups of disposed containers left behind: {leaks}");
+            if (n["cgroups-left"] > 0)
+            {
+                Findings.Violation("end (soak-server)", $"cgroups of disposed containers left behind: {leaks}");
+            }
         }
     }
 }

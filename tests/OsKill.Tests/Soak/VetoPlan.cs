@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using OsKill.Tests.Infrastructure;
 
@@ -22,11 +23,15 @@ internal sealed class VetoPlan
     private SoakVetoException? _fired;
     private string[] _beforeVeto = [];
 
+    /// <summary>When the plan was made, in clock ticks since boot (as /proc/PID/stat's start time).</summary>
+    private readonly ulong _since;
+
     /// <param name="marker">The OSKILL_TREE marker of the processes the operation may signal; null to check nothing.</param>
     /// <param name="signal">The signal to veto; null to veto nothing.</param>
     /// <param name="nth">Which event of that signal to veto (1 = the first).</param>
     internal VetoPlan(string? marker, int? signal, int nth)
     {
+        _since = BootTicks();
         Marker = marker;
         Signal = signal;
         Nth = nth;
@@ -76,7 +81,7 @@ internal sealed class VetoPlan
     {
         string[] before = [.. _events];
         _events.Enqueue($"{target}:{sig}");
-        if (target is int pid && Marker is not null && IsForeign(pid, Marker))
+        if (target is int pid && Marker is not null && IsForeign(pid, Marker, _since))
         {
             _foreign.Enqueue($"os.kill({pid}, {sig})");
         }
@@ -90,13 +95,24 @@ internal sealed class VetoPlan
         }
     }
 
-    /// <summary>True when pid's environment can be read and has no OSKILL_TREE=marker (a pid that is gone cannot be judged).</summary>
-    private static bool IsForeign(int pid, string marker)
+    /// <summary>
+    /// True when pid names a process that was there before the operation began and has no
+    /// OSKILL_TREE=marker. A pid that is gone, or names a process born since (a member forked
+    /// during the call carries the marker; anything else got a pid that a member left, and pids
+    /// wrap quickly on a busy machine), cannot be judged.
+    /// </summary>
+    private static bool IsForeign(int pid, string marker, ulong since)
     {
         byte[] environ;
         try
         {
             environ = File.ReadAllBytes($"/proc/{pid}/environ");
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            ulong started = ulong.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
+            if (started >= since)
+            {
+                return false;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -106,6 +122,13 @@ internal sealed class VetoPlan
         byte[] needle = Encoding.ASCII.GetBytes($"{Trees.MarkerVariable}={marker}\0");
         int at = environ.AsSpan().IndexOf(needle);
         return environ.Length > 0 && !(at >= 0 && (at == 0 || environ[at - 1] == 0));
+    }
+
+    /// <summary>Clock ticks (1/100 s) since boot, from /proc/uptime, a tick early.</summary>
+    private static ulong BootTicks()
+    {
+        string uptime = File.ReadAllText("/proc/uptime");
+        return (ulong)(double.Parse(uptime[..uptime.IndexOf(' ', StringComparison.Ordinal)], CultureInfo.InvariantCulture) * 100) - 1;
     }
 }
 
