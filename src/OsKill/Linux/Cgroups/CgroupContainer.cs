@@ -24,7 +24,6 @@ internal sealed class CgroupContainer : IDisposable
     /// <summary>How long the members may take to exit after the kill.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
-    private const string MountInfo = "/proc/self/mountinfo";
     private const string CannotCreate = "cannot create a process container";
 
     private static int s_next;
@@ -46,50 +45,7 @@ internal sealed class CgroupContainer : IDisposable
     private string EventsPath => CgroupPath + "/cgroup.events";
 
     /// <summary>The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo, or null when there is none (or mountinfo cannot be read).</summary>
-    internal static string? FindMount(out string mountRoot) => FindMount(out mountRoot, out _);
-
-    /// <summary>
-    /// The mount point of the cgroup v2 hierarchy, or null when there is none; <paramref name="errno"/>
-    /// is 0, or why /proc/self/mountinfo could not be read (then the result is null as well).
-    /// </summary>
-    private static string? FindMount(out string mountRoot, out int errno)
-    {
-        mountRoot = "/";
-        string? text = ReadText(MountInfo, out errno);
-        if (text is null)
-        {
-            return null;
-        }
-
-        foreach (string line in text.Split('\n'))
-        {
-            // "36 25 0:30 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw": the fields
-            // before " - " are id, parent, dev, root, mount point, options, optional tags; the
-            // filesystem type follows the separator.
-            int dash = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (dash < 0)
-            {
-                continue;
-            }
-
-            string[] after = line[(dash + 3)..].Split(' ');
-            if (after.Length == 0 || after[0] != "cgroup2")
-            {
-                continue;
-            }
-
-            string[] before = line[..dash].Split(' ');
-            if (before.Length < 5)
-            {
-                continue;
-            }
-
-            mountRoot = Unescape(before[3]);
-            return Unescape(before[4]);
-        }
-
-        return null;
-    }
+    internal static string? FindMount(out string mountRoot) => CgroupMount.Find(out mountRoot, out _);
 
     /// <summary>
     /// Creates a cgroup under the caller's own cgroup (the "0::" line of /proc/self/cgroup), or under
@@ -98,10 +54,10 @@ internal sealed class CgroupContainer : IDisposable
     /// <exception cref="OsException">/proc/self/mountinfo or /proc/self/cgroup cannot be read, or the watchdog cannot be started (EMFILE when the process is out of descriptors), or mkdir failed.</exception>
     internal static CgroupContainer Create()
     {
-        string? mount = FindMount(out string mountRoot, out int errno);
+        string? mount = CgroupMount.Find(out string mountRoot, out int errno);
         if (errno != 0)
         {
-            throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {MountInfo} to find the cgroup v2 mount", null, null);
+            throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {CgroupMount.MountInfo} to find the cgroup v2 mount", null, null);
         }
 
         if (mount is null)
@@ -111,7 +67,13 @@ internal sealed class CgroupContainer : IDisposable
                 "Mount one (mount -t cgroup2 none /sys/fs/cgroup) or boot with systemd.unified_cgroup_hierarchy=1.");
         }
 
-        string parent = OwnCgroupDirectory(mount, mountRoot) ?? mount;
+        string? own = CgroupMount.OwnDirectory(mount, mountRoot, out errno);
+        if (errno != 0)
+        {
+            throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {CgroupMount.OwnCgroup} to find the caller's own cgroup", null, null);
+        }
+
+        string parent = own ?? mount;
         string name = string.Create(
             CultureInfo.InvariantCulture,
             $"oskill-{Environment.ProcessId}-{Interlocked.Increment(ref s_next)}-{Random.Shared.Next():x8}");
@@ -490,64 +452,6 @@ internal sealed class CgroupContainer : IDisposable
         {
             Libc.Close(fd);
         }
-    }
-
-    /// <summary>
-    /// The caller's cgroup directory: the mount point plus the "0::" path of /proc/self/cgroup,
-    /// relative to the mount's root. Null when it is not there. A file that cannot be read is an
-    /// error (such as EMFILE), not a reason to make the cgroup somewhere else.
-    /// </summary>
-    private static string? OwnCgroupDirectory(string mount, string mountRoot)
-    {
-        const string OwnCgroup = "/proc/self/cgroup";
-        string text = ReadText(OwnCgroup, out int errno)
-            ?? throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {OwnCgroup} to find the caller's own cgroup", null, null);
-        foreach (string line in text.Split('\n'))
-        {
-            if (!line.StartsWith("0::", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            string? dir = ProcFs.CgroupDirectory(mount, mountRoot, line[3..]);
-            return dir is not null && Directory.Exists(dir) ? dir : null;
-        }
-
-        return null;
-    }
-
-    /// <summary>The whole of a /proc file, or null with the errno when it cannot be opened or read.</summary>
-    private static string? ReadText(string path, out int errno)
-    {
-        byte[] buffer = new byte[8192];
-        int n = ProcFs.Read(path, ref buffer);
-        errno = n < 0 ? -n : 0;
-        return n < 0 ? null : Encoding.UTF8.GetString(buffer, 0, n);
-    }
-
-    /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\', StringComparison.Ordinal))
-        {
-            return field;
-        }
-
-        var sb = new StringBuilder(field.Length);
-        for (int i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 3 < field.Length)
-            {
-                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else
-            {
-                sb.Append(field[i]);
-            }
-        }
-
-        return sb.ToString();
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
