@@ -97,7 +97,7 @@ internal static class ContainerOps
     {
         foreach (Target target in targets)
         {
-            List<Trees.Seen> survivors = Operation.Survivors(target);
+            List<Trees.Seen> survivors = target.Alive();
             if (survivors.Count > 0)
             {
                 op.Violation($"{after}, {survivors.Count} process(es) of {target} are alive: {string.Join(", ", survivors.Select(s => s.Pid))}");

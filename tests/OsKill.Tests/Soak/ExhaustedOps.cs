@@ -58,7 +58,7 @@ internal static class ExhaustedOps
         }
         else if (tree && (operation.StartsWith("kill", StringComparison.Ordinal) || outcome.Contains("exited=True", StringComparison.Ordinal)))
         {
-            List<Trees.Seen> survivors = Operation.Survivors(target);
+            List<Trees.Seen> survivors = target.Alive();
             if (survivors.Count > 0)
             {
                 op.Known("1", $"{operation} with {free} descriptor(s) free succeeded ({outcome}), but {survivors.Count} member(s) are alive: {string.Join(", ", survivors.Select(s => $"{s.Pid} ({s.State})"))}");

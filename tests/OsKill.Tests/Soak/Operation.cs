@@ -163,9 +163,6 @@ internal sealed class Operation(string id, Random random, Findings findings)
         }
     }
 
-    /// <summary>No member may be alive: the call promised to leave none.</summary>
-    internal static List<Trees.Seen> Survivors(Target target) => target.Alive();
-
     /// <summary>
     /// Sends the trapper SIGWINCH, outside any plan, and waits for its line; no line for
     /// <paramref name="vetoed"/> may come before it (bash runs pending traps in signal-number

@@ -80,11 +80,12 @@ internal static class SingleProcessOps
         await using Target trapper = await Target.TrapperAsync();
         Trees.Seen root = trapper.Alive().Single(s => s.Pid == trapper.Pid);
         bool fromProcess = op.Chance(0.5);
-        ProcessHandle handle = fromProcess ? ProcessHandle.FromProcess(trapper.Root) : ProcessHandle.Open(trapper.Pid);
+        using ProcessHandle handle = fromProcess ? ProcessHandle.FromProcess(trapper.Root) : ProcessHandle.Open(trapper.Pid);
         int fd = ((SafePidfdHandle)handle.SafeHandle).FileDescriptor;
         string end = op.Pick("kill", "dispose", "none");
         int count = op.Random.Next(1, 5);
         var tokens = new CancellationTokenSource?[count];
+        using var disposeTokens = new Disposer(tokens);
         var waits = new Task[count];
         var cancels = new List<Task>();
         for (int i = 0; i < count; i++)
@@ -153,12 +154,6 @@ internal static class SingleProcessOps
         {
             op.Violation($"pidfd {fd} of pid {trapper.Pid} was still open when Dispose returned, with only waits pending");
         }
-
-        handle.Dispose();
-        foreach (CancellationTokenSource? cts in tokens)
-        {
-            cts?.Dispose();
-        }
     }
 
     /// <summary>
@@ -226,5 +221,17 @@ internal static class SingleProcessOps
         }
 
         return task.IsCompleted;
+    }
+
+    /// <summary>Disposes the token sources that were made, whichever they are, however the operation ends.</summary>
+    private sealed class Disposer(CancellationTokenSource?[] sources) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (CancellationTokenSource? source in sources)
+            {
+                source?.Dispose();
+            }
+        }
     }
 }

@@ -93,7 +93,7 @@ internal static class TreeOps
     {
         if (exited)
         {
-            List<Trees.Seen> survivors = Operation.Survivors(target);
+            List<Trees.Seen> survivors = target.Alive();
             if (survivors.Count > 0)
             {
                 op.Violation($"the call said the tree ended, but {survivors.Count} member(s) are alive: {string.Join(", ", survivors.Select(s => $"{s.Pid} ({s.State})"))}");
