@@ -35,13 +35,15 @@ internal sealed class SoakRun(SoakSettings settings, Action<string> log)
         var clock = Stopwatch.StartNew();
         await using (_server = new ExhaustionServer())
         {
-            await _server.StartAsync();
+            // The test child warms up meanwhile; the first operation out of descriptors waits for it.
+            Task starting = _server.StartAsync();
             Random warm = settings.RandomFor(0);
             foreach ((string kind, _) in Kinds)
             {
                 await RunOneAsync($"warm-up {kind}", kind, warm);
             }
 
+            await starting;
             log($"warm-up done after {clock.Elapsed.TotalSeconds:0.0} s");
             var before = Resources.Take();
             DateTime end = DateTime.UtcNow + settings.Duration;

@@ -10,7 +10,7 @@ namespace OsKill.Tests.Soak;
 internal sealed record SoakSettings(int Seed, TimeSpan Duration, int Workers, bool SeedGiven)
 {
     /// <summary>The default time spent on random operations: each target framework runs the soak, so the whole takes about twice this plus the set-up.</summary>
-    internal static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(22);
+    internal static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(20);
 
     internal static SoakSettings FromEnvironment()
     {
