@@ -131,7 +131,7 @@ public static class Os
     /// <param name="flags">0, or PIDFD_NONBLOCK (0x800, Linux 5.10+).</param>
     /// <returns>A handle that owns the descriptor; dispose it to close the descriptor.</returns>
     /// <exception cref="ProcessLookupException">No such process (ESRCH).</exception>
-    /// <exception cref="OsException">EINVAL for a bad pid or flags; ENOSYS before Linux 5.3.</exception>
+    /// <exception cref="OsException">EINVAL for a bad pid or flags; ENOSYS before Linux 5.3; EMFILE or ENFILE when the process (or the system) is out of descriptors. The message names the pid.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     [SupportedOSPlatform("linux")]
     public static SafePidfdHandle PidfdOpen(int pid, uint flags = 0) => Linux.Pidfd.Open(pid, flags);

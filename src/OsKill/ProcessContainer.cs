@@ -55,7 +55,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// <summary>Creates an empty container: on Linux a new cgroup, on Windows a new job object.</summary>
     /// <exception cref="UnauthorizedAccessException">The cgroup cannot be created here (not root and no delegated cgroup); the message names the path.</exception>
     /// <exception cref="PlatformNotSupportedException">No cgroup v2 hierarchy is mounted, or neither Linux nor Windows (macOS, FreeBSD).</exception>
-    /// <exception cref="OsException">Any other error from mkdir, with the path (Windows: from CreateJobObject or SetInformationJobObject).</exception>
+    /// <exception cref="OsException">EMFILE or ENFILE when the process (or the system) is out of descriptors to read /proc/self/mountinfo or to start the watchdog (the message says which); any other error from mkdir, with the path (Windows: from CreateJobObject or SetInformationJobObject).</exception>
     public ProcessContainer()
     {
         _backend = PlatformServices.CreateContainer();
@@ -92,7 +92,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="pid"/> is the calling process, or (Linux) one of its threads: the container would kill its own caller. Nothing is moved.</exception>
     /// <exception cref="ProcessLookupException">No such process (ESRCH).</exception>
     /// <exception cref="UnauthorizedAccessException">Not allowed to move it (EACCES, EPERM); the message names cgroup.procs.</exception>
-    /// <exception cref="OsException">Any other error from the write.</exception>
+    /// <exception cref="OsException">Any other error from the write, such as EMFILE or ENFILE when the process (or the system) is out of descriptors; the message names the pid.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
     public void Add(int pid)
     {
@@ -113,6 +113,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// <exception cref="InvalidOperationException">The process was never started.</exception>
     /// <exception cref="ProcessLookupException">The process has been reaped.</exception>
     /// <exception cref="UnauthorizedAccessException">Not allowed to move it.</exception>
+    /// <exception cref="OsException">Any other error, as for <see cref="Add(int)"/>, such as EMFILE or ENFILE when the process (or the system) is out of descriptors.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
     public void Add(Process process)
     {
@@ -151,7 +152,8 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// <returns>The started process.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="startInfo"/> is null.</exception>
     /// <exception cref="ArgumentException">UseShellExecute is true, or FileName is empty.</exception>
-    /// <exception cref="System.ComponentModel.Win32Exception">Linux: no such program (ENOENT), as <see cref="Process.Start()"/> throws; nothing was started.</exception>
+    /// <exception cref="System.ComponentModel.Win32Exception">Linux: no such program (ENOENT), or no descriptors for its pipes (EMFILE), as <see cref="Process.Start()"/> throws; nothing was started.</exception>
+    /// <exception cref="OsException">Linux: EMFILE or ENFILE when the process (or the system) is out of descriptors for the FIFO that tells when the process is inside, or for the pidfd of the process just started (its message names the pid; the shell exits without running the program); or any other error from mkfifo.</exception>
     /// <exception cref="UnauthorizedAccessException">Linux: the process could not move itself into the cgroup (no write access to cgroup.procs, as for a process started as another user); it has exited.</exception>
     /// <exception cref="TimeoutException">Linux: the shell had not entered the cgroup after 30 s; it was killed before it could run the program.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
@@ -163,6 +165,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
 
     /// <summary>The processes in the container now.</summary>
     /// <returns>Their pids (on Linux, cgroup.procs; on Windows, JobObjectBasicProcessIdList).</returns>
+    /// <exception cref="OsException">cgroup.procs cannot be read, such as EMFILE or ENFILE when the process (or the system) is out of descriptors.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
     public IReadOnlyList<int> GetProcessIds() => _backend.ProcessIds();
 
@@ -187,7 +190,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// <exception cref="TimeoutException">A member had not exited after 10 s.</exception>
     /// <exception cref="UnauthorizedAccessException">The cgroup files cannot be written.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto the <c>os.kill</c> event of a member (raised for every member listed before any is killed): then nobody is killed.</exception>
-    /// <exception cref="OsException">Any other system error, with the path.</exception>
+    /// <exception cref="OsException">Any other system error, with the path, such as EMFILE or ENFILE when the process (or the system) is out of descriptors.</exception>
     /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
     public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) => _backend.KillAsync(cancellationToken);
 

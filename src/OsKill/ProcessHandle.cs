@@ -67,6 +67,7 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is 0 or negative.</exception>
     /// <exception cref="ProcessLookupException">No such process.</exception>
     /// <exception cref="PermissionDeniedException">The process may not be opened.</exception>
+    /// <exception cref="OsException">Any other error from opening the handle (pidfd_open on Linux), such as EMFILE or ENFILE when the process (or the system) is out of descriptors; the message names the pid.</exception>
     public static ProcessHandle Open(int pid)
     {
         ProcessGuards.RequireProcessId(pid);
@@ -82,6 +83,7 @@ public sealed class ProcessHandle : IDisposable
     /// <returns>The handle; dispose it when done. It does not dispose <paramref name="process"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="process"/> is null.</exception>
     /// <exception cref="ProcessLookupException">The process has already exited.</exception>
+    /// <exception cref="OsException">Any other error from opening the handle, as for <see cref="Open"/>, such as EMFILE or ENFILE when the process (or the system) is out of descriptors; the message names the pid.</exception>
     public static ProcessHandle FromProcess(Process process)
     {
         ArgumentNullException.ThrowIfNull(process);
@@ -132,7 +134,7 @@ public sealed class ProcessHandle : IDisposable
     /// token is; faulted with <see cref="ObjectDisposedException"/> when the handle is disposed first.
     /// </returns>
     /// <exception cref="ObjectDisposedException">The handle is disposed.</exception>
-    /// <exception cref="OsException">Linux: the exit watcher cannot be set up, such as EMFILE when the process is out of descriptors (a later call tries again).</exception>
+    /// <exception cref="OsException">Linux: the exit watcher cannot be set up, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (a later call tries again); the message names the pid.</exception>
     public Task WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -147,6 +149,7 @@ public sealed class ProcessHandle : IDisposable
     /// <param name="cancellationToken">Stops the escalation: nothing more is sent after cancellation.</param>
     /// <returns>What happened.</returns>
     /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (nothing more is sent then).</exception>
+    /// <exception cref="OsException">Linux: the wait after a step cannot be set up, as for <see cref="WaitForExitAsync"/>, such as EMFILE or ENFILE when the process (or the system) is out of descriptors; the message names the pid. What the steps before sent stays sent.</exception>
     public Task<StopResult> StopAsync(StopOptions? options = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -172,6 +175,7 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop, or a killed member did not exit; see <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>.</exception>
     /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (which then ends as a cancellation would).</exception>
+    /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (on Linux the walk opens a pidfd for each member); the message names the pid. What was frozen is continued.</exception>
     /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
     [UnsupportedOSPlatform("macos")]
     [UnsupportedOSPlatform("freebsd")]
@@ -207,6 +211,7 @@ public sealed class ProcessHandle : IDisposable
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>
     /// <exception cref="ObjectDisposedException">The handle is disposed, before the call or while it runs (which then ends as a cancellation would: nothing more is sent).</exception>
+    /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (on Linux the walk opens a pidfd for each member); the message names the pid. What was frozen is continued.</exception>
     /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
     [UnsupportedOSPlatform("macos")]
     [UnsupportedOSPlatform("freebsd")]

@@ -55,7 +55,7 @@ public static class ProcessTree
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/> (ESRCH).</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
     /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
-    /// <exception cref="OsException">Any other system error, such as EMFILE when a pidfd cannot be opened.</exception>
+    /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (on Linux the walk opens a pidfd for each member); the message names the pid.</exception>
     /// <exception cref="PlatformNotSupportedException">Neither Linux (5.3 and later, for pidfds) nor Windows: macOS and FreeBSD among others.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     [UnsupportedOSPlatform("macos")]
@@ -88,6 +88,8 @@ public static class ProcessTree
     /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors, or (Linux) a thread id rather than a process id. Nothing is sent.</exception>
     /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>.</exception>
     /// <exception cref="PermissionDeniedException">The root or a member may not be signalled.</exception>
+    /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>
+    /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (on Linux the walk opens a pidfd for each member); the message names the pid.</exception>
     /// <exception cref="PlatformNotSupportedException">Neither Linux nor Windows: macOS and FreeBSD among others.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto a signal (Linux: a step's signal is sent to no member then, and the frozen tree is continued), unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     [UnsupportedOSPlatform("macos")]
@@ -120,7 +122,7 @@ public static class ProcessTree
     /// <exception cref="ProcessLookupException">The root has exited and been reaped.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
     /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
-    /// <exception cref="OsException">Any other system error.</exception>
+    /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (the walk opens a pidfd for each member); the message names the pid.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
     [SupportedOSPlatform("linux")]

@@ -30,9 +30,12 @@ using OsKill.TestChild;
 //   contain-owner       own a ProcessContainer with a setsid and a double-forked member; see ContainerModes.
 //   contain-cgroup      start cat /proc/self/cgroup in a container, with a hostile environment.
 //   contain-signals     the signal dispositions and mask of a program started in a container.
-//   watch-many N, watch-emfile, watch-broken
+//   watch-many N, watch-emfile [FREE], watch-broken
 //                       the exit watcher under a low RLIMIT_NOFILE, out of descriptors, and with its
 //                       epoll descriptor replaced: see WatcherModes.cs.
+//   container-emfile FREE
+//                       new ProcessContainer() with only FREE descriptors free: see ExhaustionModes.cs.
+//   soak-server         run the soak's operations with few descriptors free, on command: see SoakServer.cs.
 string mode = args.Length > 0 ? args[0] : "sleep";
 string[] rest = args.Skip(1).ToArray();
 return mode switch
@@ -54,8 +57,10 @@ return mode switch
     "contain-cgroup" => ContainerModes.Cgroup(Say, Ready),
     "contain-signals" => ContainerModes.Signals(Say, Ready),
     "watch-many" => WatcherModes.WatchMany(Int(rest[0])),
-    "watch-emfile" => WatcherModes.WatchEmfile(),
+    "watch-emfile" => WatcherModes.WatchEmfile(rest.Length > 0 ? Int(rest[0]) : 0),
     "watch-broken" => WatcherModes.WatchBroken(),
+    "container-emfile" => ExhaustionModes.Container(Int(rest[0]), Say, Ready),
+    "soak-server" => SoakServer.Run(Say, Ready),
     _ => Fail($"unknown mode {mode}"),
 };
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace OsKill.TestChild;
@@ -14,8 +13,9 @@ namespace OsKill.TestChild;
 ///                  two processes (half of the second's with a token that is then cancelled);
 ///                  kill them one after the other. Reports how many waits ended how, and the CPU
 ///                  time of the watcher thread while they were pending.
-///   watch-emfile   fill every descriptor below a lowered RLIMIT_NOFILE, so that the first wait
-///                  (which makes the watcher) fails; free them, and wait again.
+///   watch-emfile [FREE]
+///                  fill every descriptor below a lowered RLIMIT_NOFILE but FREE (default 0), so
+///                  that the first wait (which makes the watcher) fails; free them, and wait again.
 ///   watch-broken   two pending waits; dup2 /dev/null over the watcher's epoll descriptor; the first
 ///                  process exits (its wait completes: epoll_wait still holds the old instance),
 ///                  then the watcher's next epoll_wait fails. Reports how the second wait ended, and
@@ -23,7 +23,6 @@ namespace OsKill.TestChild;
 /// </summary>
 internal static partial class WatcherModes
 {
-    private const int RLIMIT_NOFILE = 7;
     private const string WatcherComm = "OsKill pidfd ex"; // the thread name, cut to 15 bytes by the kernel
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
@@ -37,9 +36,9 @@ internal static partial class WatcherModes
             // with only 16 numbers free above the highest descriptor, a child started with a compact
             // descriptor table (as under CI) ran out while loading one and died ("Out of memory.").
             // The limit stays far below the number of waits, which is what this mode is about.
-            LoadEverythingTheWaitNeeds();
-            int limit = HighestFd() + 256;
-            SetSoftFileLimit((nuint)limit);
+            Descriptors.LoadEverythingReferenced();
+            int limit = Descriptors.HighestFd() + 256;
+            Descriptors.SetSoftFileLimit((nuint)limit);
             say("limit", limit);
 
             using var cancel = new CancellationTokenSource();
@@ -78,23 +77,15 @@ internal static partial class WatcherModes
         });
     }
 
-    internal static int WatchEmfile()
+    internal static int WatchEmfile(int free)
     {
         return WithSleeps(1, (handles, say) =>
         {
             ProcessHandle handle = handles[0];
-            LoadEverythingTheWaitNeeds();
+            Descriptors.LoadEverythingReferenced();
 
-            // Every descriptor number below the limit taken: any new descriptor gives EMFILE.
-            nuint saved = SetSoftFileLimit((nuint)(HighestFd() + 8));
-            var fillers = new List<int>();
-            int fd;
-            while ((fd = Dup(0)) >= 0)
-            {
-                fillers.Add(fd);
-            }
-
-            int fillErrno = Marshal.GetLastPInvokeError();
+            // Every descriptor number below the limit taken but FREE: any more gives EMFILE.
+            Descriptors.Shortage shortage = Descriptors.LeaveFree(free);
             Task? first = null;
             Exception? firstThrown = null;
             try
@@ -106,13 +97,9 @@ internal static partial class WatcherModes
                 firstThrown = e;
             }
 
-            foreach (int filler in fillers)
-            {
-                Close(filler);
-            }
-
-            SetSoftFileLimit(saved);
-            say("fill-errno", fillErrno);
+            shortage.Dispose();
+            say("fill-errno", shortage.FillErrno);
+            say("target", handle.Pid);
             say("first-call", firstThrown is null ? "returned" : "threw");
             Exception? failure = firstThrown ?? (first!.IsFaulted ? first.Exception!.InnerException : null);
             say("first", failure is null ? $"no failure ({first!.Status})" : Describe(failure));
@@ -235,28 +222,9 @@ internal static partial class WatcherModes
         }
     }
 
-    private static string Describe(Exception e) => e is OsException os
+    internal static string Describe(Exception e) => e is OsException os
         ? $"OsException errno={os.Errno} op={os.Operation} message={os.Message}"
         : $"{e.GetType().Name} message={e.Message}";
-
-    /// <summary>
-    /// Loads, while descriptors are still free, every assembly that the library and this child
-    /// reference (the runtime holds two descriptors for each), so that what runs out of
-    /// descriptors later is the watcher's own epoll_create1 and not the loading of an assembly.
-    /// </summary>
-    private static void LoadEverythingTheWaitNeeds()
-    {
-        foreach (Assembly assembly in new[] { typeof(ProcessHandle).Assembly, typeof(WatcherModes).Assembly })
-        {
-            foreach (AssemblyName name in assembly.GetReferencedAssemblies())
-            {
-                Assembly.Load(name);
-            }
-        }
-    }
-
-    private static int HighestFd() =>
-        Directory.GetFiles("/proc/self/fd").Max(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture));
 
     private static string? Readlink(int fd) => new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
 
@@ -350,37 +318,6 @@ internal static partial class WatcherModes
         return ticks;
     }
 
-    /// <summary>Sets the soft RLIMIT_NOFILE; returns the one before.</summary>
-    private static unsafe nuint SetSoftFileLimit(nuint soft)
-    {
-        nuint* limits = stackalloc nuint[2];
-        if (GetRLimit(RLIMIT_NOFILE, limits) != 0)
-        {
-            throw new InvalidOperationException($"getrlimit failed: {Marshal.GetLastPInvokeError()}");
-        }
-
-        nuint before = limits[0];
-        limits[0] = soft;
-        if (SetRLimit(RLIMIT_NOFILE, limits) != 0)
-        {
-            throw new InvalidOperationException($"setrlimit failed: {Marshal.GetLastPInvokeError()}");
-        }
-
-        return before;
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
-    private static unsafe partial int GetRLimit(int resource, nuint* limits);
-
-    [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
-    private static unsafe partial int SetRLimit(int resource, nuint* limits);
-
-    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
-    private static partial int Dup(int fd);
-
     [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
     private static partial int Dup2(int fd, int target);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -14,8 +14,9 @@ namespace OsKill.Linux;
 /// before that wait lets go of its reference to the pidfd: a registration never outlives the
 /// descriptor number it names. Adding or cancelling a wait is O(1), and only memory bounds how many
 /// there are (poll(2), by contrast, refuses more descriptors than RLIMIT_NOFILE).</para>
-/// <para>The watcher is made by the first wait. If that fails (EMFILE, say), that call throws and
-/// the next one tries again. epoll_wait can only fail once its descriptor is no longer ours (closed
+/// <para>The watcher is made by the first wait. If that fails (EMFILE, say: the epoll descriptor,
+/// or the two descriptors the runtime needs to start a thread), that call throws and the next one
+/// tries again. epoll_wait can only fail once its descriptor is no longer ours (closed
 /// or replaced by someone else): then every pending wait faults with an <see cref="OsException"/>
 /// naming epoll_wait and the errno, the thread ends, and the next wait makes a new watcher. The old
 /// descriptor number is left alone, since it may belong to someone else by then.</para>
@@ -68,7 +69,7 @@ internal sealed class PidfdExitWatcher
     /// A task that completes when the process behind <paramref name="pidfd"/> exits, or is cancelled
     /// with <paramref name="cancellationToken"/>. The wait holds a reference to the pidfd until it ends.
     /// </summary>
-    /// <exception cref="OsException">The watcher cannot be made (epoll_create1), or the pidfd cannot be watched (epoll_ctl).</exception>
+    /// <exception cref="OsException">The watcher cannot be made (epoll_create1, or its thread cannot start for want of descriptors), or the pidfd cannot be watched (epoll_ctl); the message names the pid.</exception>
     internal static Task WaitForExitAsync(SafeHandle pidfd, CancellationToken cancellationToken)
     {
         if (HasExited(pidfd))
@@ -86,7 +87,7 @@ internal sealed class PidfdExitWatcher
         do
         {
             // Null only from a watcher that has just failed, which has already made way for the next.
-            waiter = Current().Add(pidfd);
+            waiter = Current(pidfd).Add(pidfd);
         }
         while (waiter is null);
 
@@ -99,8 +100,12 @@ internal sealed class PidfdExitWatcher
     }
 
     /// <summary>The running watcher, made now if there is none (the first wait, or after a failure).</summary>
-    /// <exception cref="OsException">epoll_create1 failed, such as EMFILE; nothing is kept, so the next call tries again.</exception>
-    private static PidfdExitWatcher Current()
+    /// <exception cref="OsException">
+    /// epoll_create1 failed, or the watcher's thread could not start because the process is out of
+    /// descriptors (EMFILE, ENFILE); nothing is kept, so the next call tries again. The message names
+    /// <paramref name="pidfd"/>, the wait that needed the watcher.
+    /// </exception>
+    private static PidfdExitWatcher Current(SafeHandle pidfd)
     {
         PidfdExitWatcher? current = Volatile.Read(ref s_current);
         if (current is not null)
@@ -115,14 +120,15 @@ internal sealed class PidfdExitWatcher
                 return s_current;
             }
 
+            int? pid = (pidfd as SafePidfdHandle)?.Pid;
             int epollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
             if (epollFd < 0)
             {
                 throw OsException.FromErrno(
                     Marshal.GetLastPInvokeError(),
                     "epoll_create1",
-                    "cannot create the epoll instance that waits for process exits; the next wait will try again",
-                    null,
+                    $"cannot wait for the exit of {pidfd}: the epoll instance that waits for process exits cannot be created; the next wait will try again",
+                    pid,
                     null);
             }
 
@@ -130,6 +136,19 @@ internal sealed class PidfdExitWatcher
             try
             {
                 new Thread(watcher.Run) { IsBackground = true, Name = ThreadName }.Start();
+            }
+            catch (OutOfMemoryException) when (DescriptorShortage() is int errno)
+            {
+                // The runtime reports any failure to start a thread as OutOfMemoryException; on
+                // Linux it needs two descriptors for a moment (a pipe) to start one, and with fewer
+                // free that is what failed. Say so, as the errno it is.
+                Libc.Close(epollFd);
+                throw OsException.FromErrno(
+                    errno,
+                    "Thread.Start",
+                    $"cannot wait for the exit of {pidfd}: the thread that waits for process exits cannot be started (the runtime needs 2 free descriptors to start a thread, and reported OutOfMemoryException); the next wait will try again",
+                    pid,
+                    null);
             }
             catch
             {
@@ -140,6 +159,26 @@ internal sealed class PidfdExitWatcher
             Volatile.Write(ref s_current, watcher);
             return watcher;
         }
+    }
+
+    /// <summary>
+    /// EMFILE or ENFILE when two descriptors cannot be made now (so that a thread cannot start);
+    /// null when they can, or when making them fails for another reason.
+    /// </summary>
+    private static int? DescriptorShortage()
+    {
+        int first = Libc.EventFd(0, Libc.EFD_CLOEXEC);
+        int second = first < 0 ? -1 : Libc.EventFd(0, Libc.EFD_CLOEXEC);
+        int errno = second < 0 ? Marshal.GetLastPInvokeError() : 0;
+        foreach (int fd in new[] { first, second })
+        {
+            if (fd >= 0)
+            {
+                Libc.Close(fd);
+            }
+        }
+
+        return errno is Errno.EMFILE or Errno.ENFILE ? errno : null;
     }
 
     /// <summary>

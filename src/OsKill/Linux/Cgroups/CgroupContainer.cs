@@ -1,8 +1,8 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System.Text;
 using OsKill.Core;
 using OsKill.Interop;
 using OsKill.Posix;
@@ -33,6 +33,8 @@ internal sealed class CgroupContainer : IContainerBackend
     /// <summary>How long the members may take to exit after the kill.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
+    private const string CannotCreate = "cannot create a process container";
+
     private static int s_next;
 
     private readonly object _gate = new();
@@ -53,69 +55,44 @@ internal sealed class CgroupContainer : IContainerBackend
 
     private CgroupEvents Events => new(CgroupPath + "/cgroup.events");
 
-    /// <summary>The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo, or null when there is none.</summary>
-    internal static string? FindMount(out string mountRoot)
-    {
-        mountRoot = "/";
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines("/proc/self/mountinfo");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
-        foreach (string line in lines)
-        {
-            // "36 25 0:30 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw": the fields
-            // before " - " are id, parent, dev, root, mount point, options, optional tags; the
-            // filesystem type follows the separator.
-            int dash = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (dash < 0)
-            {
-                continue;
-            }
-
-            string[] after = line[(dash + 3)..].Split(' ');
-            if (after.Length == 0 || after[0] != "cgroup2")
-            {
-                continue;
-            }
-
-            string[] before = line[..dash].Split(' ');
-            if (before.Length < 5)
-            {
-                continue;
-            }
-
-            mountRoot = Unescape(before[3]);
-            return Unescape(before[4]);
-        }
-
-        return null;
-    }
+    /// <summary>The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo, or null when there is none (or mountinfo cannot be read).</summary>
+    internal static string? FindMount(out string mountRoot) => CgroupMount.Find(out mountRoot, out _);
 
     /// <summary>
     /// Creates a cgroup under the caller's own cgroup (the "0::" line of /proc/self/cgroup), or under
     /// the root of the hierarchy when the caller's cgroup is not visible in the mount.
     /// </summary>
+    /// <exception cref="OsException">/proc/self/mountinfo or /proc/self/cgroup cannot be read, or the watchdog cannot be started (EMFILE when the process is out of descriptors), or mkdir failed.</exception>
     [SupportedOSPlatform("linux")]
     internal static CgroupContainer Create()
     {
-        string mount = FindMount(out string mountRoot)
-            ?? throw new PlatformNotSupportedException(
+        string? mount = CgroupMount.Find(out string mountRoot, out int errno);
+        if (errno != 0)
+        {
+            throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {CgroupMount.MountInfo} to find the cgroup v2 mount", null, null);
+        }
+
+        if (mount is null)
+        {
+            throw new PlatformNotSupportedException(
                 "ProcessContainer needs a cgroup v2 hierarchy, and /proc/self/mountinfo lists no cgroup2 file system. " +
                 "Mount one (mount -t cgroup2 none /sys/fs/cgroup) or boot with systemd.unified_cgroup_hierarchy=1.");
-        string parent = OwnCgroupDirectory(mount, mountRoot) ?? mount;
+        }
+
+        string? own = CgroupMount.OwnDirectory(mount, mountRoot, out errno);
+        if (errno != 0)
+        {
+            throw OsException.FromErrno(errno, "read", $"{CannotCreate}: cannot read {CgroupMount.OwnCgroup} to find the caller's own cgroup", null, null);
+        }
+
+        string parent = own ?? mount;
         string name = string.Create(
             CultureInfo.InvariantCulture,
             $"oskill-{Environment.ProcessId}-{Interlocked.Increment(ref s_next)}-{Random.Shared.Next():x8}");
         string path = parent.TrimEnd('/') + "/" + name;
         if (Libc.Mkdir(path, Convert.ToUInt32("755", 8)) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            errno = Marshal.GetLastPInvokeError();
             if (errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
             {
                 throw new UnauthorizedAccessException(
@@ -130,6 +107,12 @@ internal sealed class CgroupContainer : IContainerBackend
         try
         {
             container._watchdog = OwnerWatchdog.Start(path, ContainerLaunch.ShellTakesP);
+        }
+        catch (Win32Exception e) when (e.NativeErrorCode > 0)
+        {
+            // Process.Start's failure carries the errno (EMFILE: it needs pipes): say it as one.
+            _ = Libc.Rmdir(path);
+            throw OsException.FromErrno(e.NativeErrorCode, "fork/exec", $"{CannotCreate}: cannot start the watchdog of the cgroup {path} ({e.Message}); the cgroup was removed", null, null);
         }
         catch
         {
@@ -325,58 +308,6 @@ internal sealed class CgroupContainer : IContainerBackend
         $"(a process in uninterruptible sleep dies when it wakes): {string.Join(", ", ReadProcs().Take(20))}.");
 
     private List<int> ReadProcs() => CgroupFiles.ReadPids(ProcsPath);
-
-    /// <summary>The caller's cgroup directory: the mount point plus the "0::" path of /proc/self/cgroup, relative to the mount's root. Null when it is not there.</summary>
-    private static string? OwnCgroupDirectory(string mount, string mountRoot)
-    {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines("/proc/self/cgroup");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
-        foreach (string line in lines)
-        {
-            if (!line.StartsWith("0::", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            string? dir = ProcFs.CgroupDirectory(mount, mountRoot, line[3..]);
-            return dir is not null && Directory.Exists(dir) ? dir : null;
-        }
-
-        return null;
-    }
-
-    /// <summary>mountinfo escapes space, tab, newline and backslash as \ooo.</summary>
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\', StringComparison.Ordinal))
-        {
-            return field;
-        }
-
-        var sb = new StringBuilder(field.Length);
-        for (int i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 3 < field.Length)
-            {
-                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else
-            {
-                sb.Append(field[i]);
-            }
-        }
-
-        return sb.ToString();
-    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

@@ -124,6 +124,6 @@ internal static class LinuxProcessTree
             throw ProcessGuards.TreeHoldsCaller(rootPid, who, paramName);
         }
 
-        return new TreeSkeleton<LinuxTreeMember>(new LinuxTreeBackend(scanProc), root, static m => m.Release());
+        return new TreeSkeleton<LinuxTreeMember>(new LinuxTreeBackend(rootPid, scanProc), root, static m => m.Release());
     }
 }

@@ -36,13 +36,18 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
     internal static readonly TimeSpan DefaultSpinLimit = TimeSpan.FromMilliseconds(2);
 
     private readonly bool _scanProc;
+    private readonly int _rootPid;
     private byte[] _buffer = new byte[4096];
     private Dictionary<int, List<int>>? _scan;
     private bool _cgroup2Looked;
     private string? _cgroup2Mount;
     private string _cgroup2Root = "/";
 
-    internal LinuxTreeBackend(bool scanProc) => _scanProc = scanProc;
+    internal LinuxTreeBackend(int rootPid, bool scanProc)
+    {
+        _rootPid = rootPid;
+        _scanProc = scanProc;
+    }
 
     public int KillSignal => Signal.SIGKILL;
 
@@ -102,7 +107,7 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
                 return null; // exited and reaped since its parent listed it
             }
 
-            throw OsException.FromErrno(errno, "pidfd_open", $"cannot open a pidfd for pid {pid}, a child found while freezing the process tree", pid, null);
+            throw OsException.FromErrno(errno, "pidfd_open", $"cannot open a pidfd for pid {pid}, a child found while freezing the process tree of pid {_rootPid}", pid, null);
         }
 
         var member = new LinuxTreeMember(pid, new SafePidfdHandle(fd, pid), ownsPidfd: true);
@@ -248,7 +253,7 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
     private static int Probe(LinuxTreeMember m) =>
         Libc.PidfdSendSignal(m.Pidfd.FileDescriptor, 0, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    private static List<LinuxTreeMember> WaitForExit(List<LinuxTreeMember> members, long deadline, CancellationToken cancellationToken)
+    private List<LinuxTreeMember> WaitForExit(List<LinuxTreeMember> members, long deadline, CancellationToken cancellationToken)
     {
         var leases = new List<SafeHandleLease>(members.Count);
         try
@@ -261,7 +266,7 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
                 fds.Add(lease.FileDescriptor);
             }
 
-            using var wait = new FdWait(cancellationToken);
+            using FdWait wait = NewWait(members, cancellationToken);
             List<int> pending = wait.WaitAll(fds, Libc.POLLIN, deadline);
             return pending.ConvertAll(i => members[i]);
         }
@@ -274,11 +279,24 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
         }
     }
 
+    /// <summary>The wait for the exits of <paramref name="members"/>; its failure (EMFILE for the eventfd) names the first member's pid.</summary>
+    private FdWait NewWait(List<LinuxTreeMember> members, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new FdWait(cancellationToken);
+        }
+        catch (OsException e)
+        {
+            throw OsException.FromErrno(e.Errno, e.Operation ?? "eventfd", $"cannot wait for the exit of {members.Count} member(s) of the process tree of pid {_rootPid}: {e.OsMessage}", _rootPid, null);
+        }
+    }
+
     /// <summary>
     /// Whether a read that returned <paramref name="result"/> (−errno) failed because the process
     /// is gone; any other failure is thrown, naming the pid.
     /// </summary>
-    private static bool IsGone(int result, string path, int pid)
+    private bool IsGone(int result, string path, int pid)
     {
         int errno = -result;
         if (errno is Errno.ENOENT or Errno.ESRCH)
@@ -286,7 +304,7 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
             return true;
         }
 
-        throw OsException.FromErrno(errno, "read", $"cannot read {path} of pid {pid} while walking its process tree", pid, null);
+        throw OsException.FromErrno(errno, "read", $"cannot read {path} of pid {pid} while walking the process tree of pid {_rootPid}", pid, null);
     }
 
     private bool TryReadStat(LinuxTreeMember m, out ProcFs.Stat stat)
@@ -377,7 +395,7 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
     }
 
     /// <summary>The thread ids of a member, from /proc/PID/task; empty once it is gone.</summary>
-    private static List<int> Tasks(LinuxTreeMember m)
+    private List<int> Tasks(LinuxTreeMember m)
     {
         var tids = new List<int>();
         string path = $"/proc/{m.Pid}/task";
@@ -442,9 +460,9 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
     }
 
     /// <summary>An <see cref="IOException"/> from listing a /proc directory, as the <see cref="OsException"/> of its errno (.NET keeps it in HResult on Unix).</summary>
-    private static OsException ReadFailed(IOException e, string path, int? pid)
+    private OsException ReadFailed(IOException e, string path, int? pid)
     {
         int errno = e.HResult is > 0 and < 4096 ? e.HResult : Errno.EIO;
-        return OsException.FromErrno(errno, "opendir", $"cannot list {path}{(pid is int p ? $" of pid {p}" : string.Empty)} while walking a process tree", pid, null);
+        return OsException.FromErrno(errno, "opendir", $"cannot list {path}{(pid is int p ? $" of pid {p}" : string.Empty)} while walking the process tree of pid {_rootPid}", pid ?? _rootPid, null);
     }
 }

@@ -1,0 +1,157 @@
+using System.Globalization;
+
+namespace OsKill.Tests.Soak;
+
+/// <summary>
+/// The test child's soak-server mode (tests/OsKill.TestChild/SoakServer.cs), which runs an
+/// operation with only a few descriptors free, one at a time, on a process of the test host's.
+/// The test host's own descriptor limit is never lowered. A server that dies is a finding (the
+/// operation that was running says how it died), and the next operation starts a new one.
+/// </summary>
+internal sealed class ExhaustionServer : IAsyncDisposable
+{
+    private static readonly TimeSpan WarmLimit = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan ResultLimit = Operation.HangLimit + TimeSpan.FromSeconds(60);
+
+    private readonly SemaphoreSlim _gate = new(1);
+    private readonly List<string> _leaks = [];
+    private Child? _child;
+    private int _next;
+
+    /// <summary>What each server said about its own descriptors, threads and cgroups when it quit.</summary>
+    internal IReadOnlyList<string> Leaks => _leaks;
+
+    /// <summary>How many servers died under an operation.</summary>
+    internal int Deaths { get; private set; }
+
+    /// <summary>Starts the first server (so that its warm-up overlaps with the test host's).</summary>
+    internal async Task StartAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            _child ??= await StartChildAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> on <paramref name="pid"/> with <paramref name="free"/>
+    /// descriptors free; the server's outcome line ("ok ...", "threw TYPE errno=N MESSAGE",
+    /// "hang"), or "died ..." with the server's exit status and the end of its stderr.
+    /// </summary>
+    internal async Task<string> RunAsync(string operation, int free, int pid)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            _child ??= await StartChildAsync();
+            string id = (++_next).ToString(CultureInfo.InvariantCulture);
+            try
+            {
+                await _child.Process.StandardInput.WriteLineAsync($"{id} {operation} {free} {pid}");
+                await _child.Process.StandardInput.FlushAsync();
+                string prefix = $"result {id} ";
+                string line = await _child.WaitForLineAsync(l => l.StartsWith(prefix, StringComparison.Ordinal), ResultLimit);
+                return line[prefix.Length..];
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                // Its output closed (or its input broke): it died. Say how, and start afresh next time.
+                Child dead = _child;
+                _child = null;
+                Deaths++;
+                dead.Process.WaitForExit(10_000);
+                string status = dead.Process.HasExited ? dead.Process.ExitCode.ToString(CultureInfo.InvariantCulture) : "(still running)";
+                string stderr = await StderrOfAsync(dead);
+                dead.Dispose();
+                return $"died with exit status {status} ({e.Message.ReplaceLineEndings(" ")}); {stderr}";
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Asks the server to quit, and keeps its leak report.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        Child? child = _child;
+        _child = null;
+        if (child is not null)
+        {
+            try
+            {
+                await child.Process.StandardInput.WriteLineAsync("quit");
+                await child.Process.StandardInput.FlushAsync();
+                string leaks = await child.WaitForLineAsync(l => l.StartsWith("leaks ", StringComparison.Ordinal), ResultLimit);
+                _leaks.Add(leaks["leaks ".Length..]);
+                await child.WaitForLineAsync("done");
+                await child.WaitForExitAsync();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                Deaths++;
+            }
+            finally
+            {
+                child.Dispose();
+            }
+        }
+
+        _gate.Release();
+        _gate.Dispose();
+    }
+
+    /// <summary>
+    /// Whether a server died of the .NET thread pool's own unhandled OutOfMemoryException: its gate
+    /// thread cannot start a worker with fewer than 2 descriptors free, and nothing catches that
+    /// (a runtime limit, whatever the program does). Any other death, or one with a frame of the
+    /// library on the stack, is a finding.
+    /// </summary>
+    internal static bool DiedOfThePool(string died) =>
+        died.Contains("unhandled: System.OutOfMemoryException", StringComparison.Ordinal) &&
+        died.Contains("at System.Threading.Thread.StartCore() |    at System.Threading.PortableThreadPool.", StringComparison.Ordinal) &&
+        !died.Replace("at OsKill.TestChild.", string.Empty, StringComparison.Ordinal).Contains("at OsKill.", StringComparison.Ordinal);
+
+    /// <summary>The numbers of a leak report, by name ("fds-before" and so on).</summary>
+    internal static Dictionary<string, int> Numbers(string leaks) =>
+        leaks.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(word => word.Split('='))
+            .ToDictionary(kv => kv[0], kv => int.Parse(kv[1], CultureInfo.InvariantCulture));
+
+    /// <summary>The end of a dead child's stderr, as <see cref="Child"/> tells it in the exception for a line that never came.</summary>
+    private static async Task<string> StderrOfAsync(Child dead)
+    {
+        try
+        {
+            await dead.WaitForLineAsync(_ => false, TimeSpan.FromSeconds(5));
+            return "no stderr";
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            int at = e.Message.IndexOf("its stderr ends", StringComparison.Ordinal);
+            return at < 0 ? "nothing on stderr" : e.Message[at..];
+        }
+    }
+
+    private static async Task<Child> StartChildAsync()
+    {
+        Child child = await Child.StartAsync("soak-server");
+        try
+        {
+            await child.WaitForLineAsync("warm", WarmLimit);
+            return child;
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
+    }
+}

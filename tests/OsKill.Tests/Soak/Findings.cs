@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+
+namespace OsKill.Tests.Soak;
+
+/// <summary>
+/// What the soak found: violations (the test fails on them), and defects already filed in issue 17
+/// that are being fixed elsewhere (reported, each with a TODO naming the item, but not failed on yet).
+/// </summary>
+internal sealed class Findings(Action<string> log)
+{
+    /// <summary>
+    /// The issue 17 items that the soak checks but does not fail on yet ("pid": the Build list's
+    /// "the messages name the pid"). TODO(issue 17): once the tree code fixes an item, remove it
+    /// here, and the soak fails on it again.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string> KnownItems = new Dictionary<string, string>
+    {
+        // Issue 17 items 1, 2, 5 and 6 and the unnamed pid are fixed: the soak fails on them again.
+    };
+
+    private readonly ConcurrentQueue<string> _violations = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _known = new();
+
+    internal IReadOnlyCollection<string> Violations => _violations;
+
+    /// <summary>A broken promise: the soak fails.</summary>
+    internal void Violation(string op, string what)
+    {
+        _violations.Enqueue($"{op}: {what}");
+        log($"VIOLATION {op}: {what}");
+    }
+
+    /// <summary>
+    /// A broken promise that issue 17 item <paramref name="item"/> already names; a violation if
+    /// that item is not in <see cref="KnownItems"/>.
+    /// </summary>
+    internal void Known(string item, string op, string what)
+    {
+        if (KnownItems.ContainsKey(item))
+        {
+            _known.GetOrAdd(item, _ => new ConcurrentQueue<string>()).Enqueue($"{op}: {what}");
+        }
+        else
+        {
+            Violation(op, $"(issue 17 {Label(item)}) {what}");
+        }
+    }
+
+    /// <summary>"TODO(issue 17 item N)" lines: each known item seen, how often, and its first examples.</summary>
+    internal IEnumerable<string> KnownReport(int seed) =>
+        _known.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k =>
+            $"TODO(issue 17 {Label(k.Key)}, not failed on until the tree code fixes it): {KnownItems[k.Key]}: seen {k.Value.Count} time(s) with OSKILL_SOAK_SEED={seed}, e.g. " +
+            string.Join(" || ", k.Value.Take(3)));
+
+    private static string Label(string item) => char.IsAsciiDigit(item[0]) ? $"item {item}" : "Build list: \"the messages name the pid\"";
+
+    internal IEnumerable<string> KnownSeen => _known.Keys.Order(StringComparer.Ordinal);
+}
