@@ -23,7 +23,7 @@ namespace OsKill.Linux.Tree;
 /// out of descriptors, a member's children cannot be read, and taking it for childless would leave
 /// its children running while the kill reports success.
 /// </remarks>
-internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorityBoosting
+internal sealed partial class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorityBoosting
 {
     /// <summary>How long the members of one round may take to stop, after their SIGSTOP.</summary>
     internal static readonly TimeSpan DefaultStopLimit = TimeSpan.FromSeconds(5);
@@ -36,11 +36,17 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
     internal static readonly TimeSpan DefaultSpinLimit = TimeSpan.FromMilliseconds(2);
 
     private readonly bool _scanProc;
+
     private readonly int _rootPid;
+
     private byte[] _buffer = new byte[4096];
+
     private Dictionary<int, List<int>>? _scan;
+
     private bool _cgroup2Looked;
+
     private string? _cgroup2Mount;
+
     private string _cgroup2Root = "/";
 
     internal LinuxTreeBackend(int rootPid, bool scanProc)
@@ -292,41 +298,6 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
         }
     }
 
-    /// <summary>
-    /// Whether a read that returned <paramref name="result"/> (−errno) failed because the process
-    /// is gone; any other failure is thrown, naming the pid.
-    /// </summary>
-    private bool IsGone(int result, string path, int pid)
-    {
-        int errno = -result;
-        if (errno is Errno.ENOENT or Errno.ESRCH)
-        {
-            return true;
-        }
-
-        throw OsException.FromErrno(errno, "read", $"cannot read {path} of pid {pid} while walking the process tree of pid {_rootPid}", pid, null);
-    }
-
-    private bool TryReadStat(LinuxTreeMember m, out ProcFs.Stat stat)
-    {
-        string path = "/proc/" + m.Pid.ToString(CultureInfo.InvariantCulture) + "/stat";
-        int result = ProcFs.ReadStat(path, ref _buffer, out stat);
-        return result == 0 || !IsGone(result, path, m.Pid);
-    }
-
-    private bool ReadChildren(int pid, int tid, List<int> into)
-    {
-        string path = $"/proc/{pid}/task/{tid}/children";
-        int n = ProcFs.Read(path, ref _buffer);
-        if (n < 0)
-        {
-            return !IsGone(n, path, pid);
-        }
-
-        ProcFs.ParseNumbers(_buffer.AsSpan(0, n), into);
-        return true;
-    }
-
     private bool AllTasksQuiet(LinuxTreeMember m, bool thorough)
     {
         foreach (int tid in Tasks(m))
@@ -392,77 +363,5 @@ internal sealed class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorit
         return directory is not null
             && ProcFs.IsCgroupFrozen(directory, ref _buffer)
             && ProcFs.ReadCgroupV2Path(file, ref _buffer) == path;
-    }
-
-    /// <summary>The thread ids of a member, from /proc/PID/task; empty once it is gone.</summary>
-    private List<int> Tasks(LinuxTreeMember m)
-    {
-        var tids = new List<int>();
-        string path = $"/proc/{m.Pid}/task";
-        try
-        {
-            foreach (string dir in Directory.EnumerateDirectories(path))
-            {
-                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int tid))
-                {
-                    tids.Add(tid);
-                }
-            }
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-        catch (IOException e)
-        {
-            throw ReadFailed(e, path, m.Pid);
-        }
-
-        return tids;
-    }
-
-    /// <summary>The parent→children map of every process, from /proc/*/stat: the walk where the kernel has no children files.</summary>
-    private Dictionary<int, List<int>> ScanProc()
-    {
-        var map = new Dictionary<int, List<int>>();
-        IEnumerable<string> dirs;
-        try
-        {
-            dirs = Directory.EnumerateDirectories("/proc").ToList();
-        }
-        catch (IOException e)
-        {
-            throw ReadFailed(e, "/proc", null);
-        }
-
-        foreach (string dir in dirs)
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-            {
-                continue;
-            }
-
-            int result = ProcFs.ReadStat(dir + "/stat", ref _buffer, out ProcFs.Stat stat);
-            if (result != 0)
-            {
-                IsGone(result, dir + "/stat", pid);
-                continue;
-            }
-
-            if (!map.TryGetValue(stat.ParentPid, out List<int>? list))
-            {
-                map[stat.ParentPid] = list = [];
-            }
-
-            list.Add(pid);
-        }
-
-        return map;
-    }
-
-    /// <summary>An <see cref="IOException"/> from listing a /proc directory, as the <see cref="OsException"/> of its errno (.NET keeps it in HResult on Unix).</summary>
-    private OsException ReadFailed(IOException e, string path, int? pid)
-    {
-        int errno = e.HResult is > 0 and < 4096 ? e.HResult : Errno.EIO;
-        return OsException.FromErrno(errno, "opendir", $"cannot list {path}{(pid is int p ? $" of pid {p}" : string.Empty)} while walking the process tree of pid {_rootPid}", pid ?? _rootPid, null);
     }
 }
