@@ -117,11 +117,24 @@ internal sealed partial class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, 
         }
 
         var member = new LinuxTreeMember(pid, new SafePidfdHandle(fd, pid), ownsPidfd: true);
-        if (!TryReadStat(member, out ProcFs.Stat stat) || liveMember(stat.ParentPid) is null)
+        bool admitted = false;
+        ProcFs.Stat stat;
+        try
         {
             // Gone, or its parent is no longer a live member: the pid was reused by a process
             // outside the tree, or the child was reparented away when its parent exited.
-            member.Release();
+            admitted = TryReadStat(member, out stat) && liveMember(stat.ParentPid) is not null;
+        }
+        finally
+        {
+            if (!admitted)
+            {
+                member.Release(); // also when the read failed (EMFILE): the new pidfd must not leak
+            }
+        }
+
+        if (!admitted)
+        {
             return null;
         }
 
