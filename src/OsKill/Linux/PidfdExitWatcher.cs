@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Linux;
@@ -41,26 +42,26 @@ internal sealed class PidfdExitWatcher
     private PidfdExitWatcher(int epollFd) => _epollFd = epollFd;
 
     /// <summary>True when the process behind the pidfd has exited (zombie or reaped).</summary>
+    /// <remarks>
+    /// A poll interrupted by a signal handler (EINTR: .NET's own SIGCHLD handling, say) checked
+    /// nothing, and is made again, as FdWait and the watcher do: it is not an error of the check.
+    /// </remarks>
     internal static unsafe bool HasExited(SafeHandle pidfd)
     {
-        bool added = false;
-        try
+        using var lease = SafeHandleLease.Acquire(pidfd);
+        var poll = new Libc.PollFd { Fd = lease.FileDescriptor, Events = Libc.POLLIN };
+        while (true)
         {
-            pidfd.DangerousAddRef(ref added);
-            var poll = new Libc.PollFd { Fd = (int)pidfd.DangerousGetHandle(), Events = Libc.POLLIN };
             int ready = Libc.Poll(&poll, 1, 0);
-            if (ready < 0)
+            if (ready >= 0)
             {
-                throw OsException.FromErrno(Marshal.GetLastPInvokeError(), "poll", $"cannot check whether the process of {pidfd} has exited", (pidfd as SafePidfdHandle)?.Pid, null);
+                return ready > 0;
             }
 
-            return ready > 0;
-        }
-        finally
-        {
-            if (added)
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
             {
-                pidfd.DangerousRelease();
+                throw OsException.FromErrno(errno, "poll", $"cannot check whether the process of {pidfd} has exited", (pidfd as SafePidfdHandle)?.Pid, null);
             }
         }
     }
