@@ -71,12 +71,18 @@ internal static class ConsoleHosts
                 return;
             }
 
-            foreach ((int pid, SafeProcessHandle handle, bool host) in opened)
+            // The clients first, then at once the hosts, through the handles already open: a host
+            // whose last client has gone exits by itself, with 0, and under Wine it did so before
+            // TerminateJobObject reached it (as in the tree kill, the hosts end in the same pass).
+            foreach (bool hosts in new[] { false, true })
             {
-                if (!host)
+                foreach ((int pid, SafeProcessHandle handle, bool host) in opened)
                 {
-                    bool terminated = Kernel32.TerminateProcess(handle.DangerousGetHandle(), unchecked((uint)exitCode));
-                    OsKillEventSource.Log.WindowsKill(pid, exitCode, terminated ? 0 : Marshal.GetLastPInvokeError());
+                    if (host == hosts)
+                    {
+                        bool terminated = Kernel32.TerminateProcess(handle.DangerousGetHandle(), unchecked((uint)exitCode));
+                        OsKillEventSource.Log.WindowsKill(pid, exitCode, terminated ? 0 : Marshal.GetLastPInvokeError());
+                    }
                 }
             }
         }
