@@ -23,8 +23,8 @@ internal static partial class Front
     {
         // Plain file descriptors, not System.Console: the front's image stays without it. Guarded
         // as in the full binary: output that fails stops no signal, and Finish reports it.
-        GuardedWriter stdout = GuardedWriter.Of(new FdWriter(1));
-        GuardedWriter stderr = GuardedWriter.Of(new FdWriter(2));
+        var stdout = GuardedWriter.Of(new FdWriter(1));
+        var stderr = GuardedWriter.Of(new FdWriter(2));
         int status;
         try
         {
