@@ -25,8 +25,8 @@ namespace OsKill.Linux.Cgroups;
 /// stays. <see cref="Dispose"/> reports the failure through <see cref="OsKillEventSource"/>;
 /// <see cref="DisposeAsync"/> throws it.
 /// <para>Only <see cref="Create"/>, the one way to an instance, is marked Linux-only (so CA1416
-/// proves that the platform selection guards it): <see cref="FindMount"/> is also called by the
-/// Linux tree walk, which is not marked; mark the whole class once FindMount lives elsewhere.</para>
+/// proves that the platform selection guards it): <see cref="FindMount"/> is also called by
+/// PlatformServices (is there a cgroup v2 at all); the tree walk reads the mount through CgroupMount.</para>
 /// </remarks>
 internal sealed class CgroupContainer : IContainerBackend
 {

@@ -362,7 +362,7 @@ internal sealed partial class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, 
         if (!_cgroup2Looked)
         {
             _cgroup2Looked = true;
-            _cgroup2Mount = CgroupContainer.FindMount(out _cgroup2Root);
+            _cgroup2Mount = CgroupMount.Find(out _cgroup2Root, out _);
         }
 
         if (_cgroup2Mount is null)
