@@ -20,6 +20,25 @@ internal static partial class Descriptors
     /// <summary>How many descriptors are open now.</summary>
     internal static int Count() => Directory.GetFiles("/proc/self/fd").Length;
 
+    /// <summary>Every descriptor open now, with what it refers to (the target of its /proc/self/fd link).</summary>
+    internal static Dictionary<int, string> Snapshot()
+    {
+        var open = new Dictionary<int, string>();
+        foreach (string path in Directory.GetFiles("/proc/self/fd"))
+        {
+            try
+            {
+                open[int.Parse(Path.GetFileName(path), CultureInfo.InvariantCulture)] = new FileInfo(path).LinkTarget ?? "?";
+            }
+            catch (IOException)
+            {
+                // Closed since the listing (or the listing's own descriptor).
+            }
+        }
+
+        return open;
+    }
+
     /// <summary>
     /// Loads, while descriptors are still free, every assembly that the library and this child
     /// reference (the runtime holds two descriptors for each), so that what runs out of

@@ -12,8 +12,8 @@ namespace OsKill.TestChild;
 ///                           RLIMIT_NOFILE, held until the call has ended; print
 ///                           "result ID ok DETAIL" or "result ID threw TYPE errno=N MESSAGE"
 ///                           (or "result ID hang" after a minute).
-///   quit                    print "leaks fds-before=N fds-after=N threads-before=N threads-after=N
-///                           cgroups-left=N" and "done", and exit.
+///   quit                    print "leaks fds-before=N fds-after=N [new:FD->TARGET ...] threads-before=N
+///                           threads-after=N cgroups-left=N" and "done", and exit.
 /// OPERATION is one of <see cref="Operations"/>. Only the call itself runs short of descriptors:
 /// handles it needs are opened before, and closed after.
 /// </summary>
@@ -73,13 +73,16 @@ internal static class SoakServer
             Reap(sleep);
         }
 
+        // The console's reader opens a descriptor of its own (a pipe) when it is first made: before
+        // the count, so that the count is the library's.
+        TextReader input = Console.In;
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        int fdsBefore = Descriptors.Count();
+        Dictionary<int, string> fdsBefore = Descriptors.Snapshot();
         int threadsBefore = OwnThreads();
         say("warm");
 
-        while (Console.In.ReadLine() is string line && line != "quit")
+        while (input.ReadLine() is string line && line != "quit")
         {
             string[] words = line.Split(' ');
             string outcome = RunOne(words[1], int.Parse(words[2], CultureInfo.InvariantCulture), int.Parse(words[3], CultureInfo.InvariantCulture));
@@ -89,7 +92,9 @@ internal static class SoakServer
         GC.Collect();
         GC.WaitForPendingFinalizers();
         int cgroupsLeft = s_cgroups.Count(Directory.Exists);
-        say($"leaks fds-before={fdsBefore} fds-after={Descriptors.Count()} threads-before={threadsBefore} threads-after={OwnThreads()} cgroups-left={cgroupsLeft}");
+        Dictionary<int, string> fdsAfter = Descriptors.Snapshot();
+        string added = string.Join(' ', fdsAfter.Where(fd => !fdsBefore.TryGetValue(fd.Key, out string? was) || was != fd.Value).Select(fd => $"new:{fd.Key}->{fd.Value.Replace(' ', '_')}"));
+        say($"leaks fds-before={fdsBefore.Count} fds-after={fdsAfter.Count} {added} threads-before={threadsBefore} threads-after={OwnThreads()} cgroups-left={cgroupsLeft}");
         say("done");
         return 0;
     }

@@ -68,7 +68,8 @@ internal sealed class ExhaustionServer : IAsyncDisposable
                 string status = dead.Process.HasExited ? dead.Process.ExitCode.ToString(CultureInfo.InvariantCulture) : "(still running)";
                 string stderr = await StderrOfAsync(dead);
                 dead.Dispose();
-                return $"died with exit status {status} ({e.Message.ReplaceLineEndings(" ")}); {stderr}";
+                // Its stderr first: it says why it died, and a long report is cut at its end.
+                return $"died with exit status {status}; {stderr}; ({e.Message.ReplaceLineEndings(" ")})";
             }
         }
         finally
@@ -119,9 +120,10 @@ internal sealed class ExhaustionServer : IAsyncDisposable
         died.Contains("at System.Threading.Thread.StartCore() |    at System.Threading.PortableThreadPool.", StringComparison.Ordinal) &&
         !died.Replace("at OsKill.TestChild.", string.Empty, StringComparison.Ordinal).Contains("at OsKill.", StringComparison.Ordinal);
 
-    /// <summary>The numbers of a leak report, by name ("fds-before" and so on).</summary>
+    /// <summary>The numbers of a leak report, by name ("fds-before" and so on); the "new:FD->TARGET" words are for the reader.</summary>
     internal static Dictionary<string, int> Numbers(string leaks) =>
         leaks.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(word => !word.StartsWith("new:", StringComparison.Ordinal))
             .Select(word => word.Split('='))
             .ToDictionary(kv => kv[0], kv => int.Parse(kv[1], CultureInfo.InvariantCulture));
 

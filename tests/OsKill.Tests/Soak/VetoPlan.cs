@@ -80,9 +80,9 @@ internal sealed class VetoPlan
     {
         string[] before = [.. _events];
         _events.Enqueue($"{target}:{sig}");
-        if (target is int pid && Marker is not null && IsForeign(pid, Marker, _since))
+        if (target is int pid && Marker is not null && IsForeign(pid, Marker, _since) is string who)
         {
-            _foreign.Enqueue($"os.kill({pid}, {sig})");
+            _foreign.Enqueue($"os.kill({pid}, {sig}) of {who}");
         }
 
         if (Signal == sig && Interlocked.Increment(ref _matches) == Nth)
@@ -95,32 +95,37 @@ internal sealed class VetoPlan
     }
 
     /// <summary>
-    /// True when pid names a process that was there before the operation began and has no
-    /// OSKILL_TREE=marker. A pid that is gone, or names a process born since (a member forked
+    /// What pid is (its stat line, for the report) when it names a process that was there before
+    /// the operation began and has no OSKILL_TREE=marker; null otherwise. A pid that is gone, or names a process born since (a member forked
     /// during the call carries the marker; anything else got a pid that a member left, and pids
     /// wrap quickly on a busy machine), cannot be judged.
     /// </summary>
-    private static bool IsForeign(int pid, string marker, ulong since)
+    private static string? IsForeign(int pid, string marker, ulong since)
     {
         byte[] environ;
+        string stat;
         try
         {
             environ = File.ReadAllBytes($"/proc/{pid}/environ");
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            stat = File.ReadAllText($"/proc/{pid}/stat");
             ulong started = ulong.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
             if (started >= since)
             {
-                return false;
+                return null;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
 
         byte[] needle = Encoding.ASCII.GetBytes($"{Trees.MarkerVariable}={marker}\0");
         int at = environ.AsSpan().IndexOf(needle);
-        return environ.Length > 0 && !(at >= 0 && (at == 0 || environ[at - 1] == 0));
+        bool foreign = environ.Length > 0 && !(at >= 0 && (at == 0 || environ[at - 1] == 0));
+
+        // Who it is, to explain the finding: its stat line (name, state, parent, start time), the
+        // operation's start, and the size of its environment.
+        return foreign ? $"[stat: {stat.Trim()[..Math.Min(stat.Trim().Length, 160)]}; operation began at tick {since}; environ {environ.Length} bytes]" : null;
     }
 
     /// <summary>Clock ticks (1/100 s) since boot, from /proc/uptime, a tick early.</summary>
