@@ -267,7 +267,7 @@ internal sealed class CommandLine
     {
         foreach (Token token in result.Tokens)
         {
-            if (!TryParseInt(token.Value, out _))
+            if (!StrictDecimal.TryParse(token.Value, out _))
             {
                 result.AddError($"invalid --queue value '{token.Value}': it must be a whole number from -2147483648 to 2147483647");
             }
@@ -296,15 +296,6 @@ internal sealed class CommandLine
                 result.AddError($"unknown signal: {tokens[i + 1].Value} (oskill -l lists the names)");
             }
         }
-    }
-
-    private static bool TryParseInt(string text, out int value)
-    {
-        value = 0;
-        ReadOnlySpan<char> digits = text.StartsWith('-') ? text.AsSpan(1) : text;
-        return !digits.IsEmpty
-            && digits.IndexOfAnyExceptInRange('0', '9') < 0
-            && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
     }
 
     private static IEnumerable<CompletionItem> SignalCompletions(CompletionContext context)

@@ -38,14 +38,7 @@ internal sealed partial class Sender(TextWriter stdout, TextWriter stderr)
     /// A target as kill(1) reads it: a decimal number, negative for a process group. Signs other
     /// than a leading '-', spaces and other digits are refused.
     /// </summary>
-    internal static bool TryParseTarget(string text, out int pid)
-    {
-        pid = 0;
-        ReadOnlySpan<char> digits = text.StartsWith('-') ? text.AsSpan(1) : text;
-        return !digits.IsEmpty
-            && digits.IndexOfAnyExceptInRange('0', '9') < 0
-            && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out pid);
-    }
+    internal static bool TryParseTarget(string text, out int pid) => StrictDecimal.TryParse(text, out pid);
 
     private void Count(bool signalled)
     {
