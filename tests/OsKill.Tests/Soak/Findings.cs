@@ -16,10 +16,14 @@ internal sealed class Findings(Action<string> log)
     internal static readonly IReadOnlyDictionary<string, string> KnownItems = new Dictionary<string, string>
     {
         // Issue 17 items 1, 2, 5 and 6 and the unnamed pid are fixed: the soak fails on them again.
-        // "leak" is explained and gone: the child counted its descriptors before its first read of
-        // stdin, which opens one of the console's own (a pipe); it counts after that now, and a
-        // leak report names each new descriptor's target.
+        // "leak" was in part the test child's own: it counted its descriptors before its first read
+        // of stdin, which opens one of the console's (a pipe), and before the runtime loaded what the
+        // shortage paths use (System.Collections.NonGeneric.dll, 2 descriptors). It counts after both
+        // now, and the report names each new descriptor's target. What remains is not explained:
+        // seen once in CI, both ends of one pipe (the library makes no pipe on Linux; .NET's
+        // Process.Start does, for the container watchdog's stdin).
         // Found after the restructuring merged, not yet explained: reported with the seed, not failed on.
+        ["leak"] = "the test child that ran out of descriptors ends the soak with more descriptors open than it began with (seen in CI: both ends of one pipe)",
         ["foreign"] = "an os.kill event of a tree call named a process whose environment lacks the tree's marker (seen with StopTree [KILL:0 KILL:0] on a bash tree; possibly a member caught while it exits)",
     };
 
