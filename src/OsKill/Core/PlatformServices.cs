@@ -22,6 +22,13 @@ internal static class PlatformServices
     internal static bool ContainersSupported =>
         OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Linux.Cgroups.CgroupContainer.FindMount(out _) is not null);
 
+    /// <summary>
+    /// How a <see cref="System.Diagnostics.Process"/> that has exited and been reaped by .NET ended:
+    /// on Windows its exit code; on POSIX see <see cref="Posix.DotNetExitStatus"/>.
+    /// </summary>
+    internal static ExitStatus ExitStatusOf(System.Diagnostics.Process process) =>
+        OperatingSystem.IsWindows() ? new ExitStatus(process.ExitCode, null) : Posix.DotNetExitStatus.Read(process);
+
     /// <summary>Opens the handle core for the process that has <paramref name="pid"/> now (a pid greater than 0).</summary>
     /// <exception cref="PlatformNotSupportedException">An OS with none of pidfds, process handles or start times.</exception>
     internal static IProcessHandleCore OpenHandle(int pid)
