@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using OsKill.Core;
 
 namespace OsKill;
 
@@ -41,14 +42,7 @@ public static class Os
             Audit.Raise("os.kill", pid, sig);
         }
 
-        if (OperatingSystem.IsWindows())
-        {
-            Windows.WindowsKill.Kill(pid, sig);
-        }
-        else
-        {
-            Posix.UnixKill.Kill(pid, sig);
-        }
+        PlatformServices.Kill(pid, sig);
     }
 
     /// <summary>
@@ -78,14 +72,7 @@ public static class Os
             Audit.Raise("os.kill", process, sig);
         }
 
-        if (OperatingSystem.IsWindows())
-        {
-            Windows.WindowsKill.Kill(process, sig);
-        }
-        else
-        {
-            Linux.Pidfd.SendSignal(process, sig, 0, nameof(process));
-        }
+        PlatformServices.Kill(process, sig, nameof(process));
     }
 
     /// <summary>
@@ -112,14 +99,7 @@ public static class Os
             Audit.Raise("os.killpg", pgid, sig);
         }
 
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException(
-                $"KillPg({pgid}, {sig}): Windows has no process groups in the POSIX sense and no killpg. " +
-                "Console process groups take Os.Kill(pgid, Signal.CTRL_C_EVENT) or CTRL_BREAK_EVENT.");
-        }
-
-        Posix.UnixKill.KillPg(pgid, sig);
+        PlatformServices.KillPg(pgid, sig);
     }
 
     /// <summary>
@@ -134,5 +114,5 @@ public static class Os
     /// <exception cref="OsException">EINVAL for a bad pid or flags; ENOSYS before Linux 5.3; EMFILE or ENFILE when the process (or the system) is out of descriptors. The message names the pid.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     [SupportedOSPlatform("linux")]
-    public static SafePidfdHandle PidfdOpen(int pid, uint flags = 0) => Linux.Pidfd.Open(pid, flags);
+    public static SafePidfdHandle PidfdOpen(int pid, uint flags = 0) => PlatformServices.OpenPidfd(pid, flags);
 }

@@ -322,7 +322,7 @@ public sealed class ProcessHandle : IDisposable
 
         if (_process is not null && _process.HasExited)
         {
-            return new ExitStatus(_process.ExitCode, null);
+            return PlatformServices.ExitStatusOf(_process);
         }
 
         return null;

@@ -78,7 +78,7 @@ public static partial class Signal
             Audit.Raise("oskill.sigqueue", pid, sig, value);
         }
 
-        Posix.UnixKill.Queue(pid, sig, value);
+        PlatformServices.Queue(pid, sig, value);
     }
 
     // PosixSignal's named members by value (the enum's members carry platform attributes, so they

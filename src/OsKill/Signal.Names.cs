@@ -28,7 +28,7 @@ public static partial class Signal
             return sig;
         }
 
-        throw new FormatException($"'{value}' is not a signal name or number on {Platform.Name}.{ParseHint(value)}");
+        throw new FormatException($"'{value}' is not a signal name or number on {PlatformServices.Name}.{ParseHint(value)}");
     }
 
     /// <summary>Parses a signal name or number by the rules of <see cref="Parse"/>, without throwing.</summary>

@@ -57,7 +57,7 @@ public static partial class Signal
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">On Windows.</exception>
     [UnsupportedOSPlatform("windows")]
-    public static nuint CurrentThreadId => Posix.ThreadSignals.Self();
+    public static nuint CurrentThreadId => PlatformServices.CurrentThread();
 
     /// <summary>
     /// Sends <paramref name="sig"/> to a thread of this process: Python's <c>signal.pthread_kill</c>.
@@ -81,7 +81,7 @@ public static partial class Signal
             Audit.Raise("signal.pthread_kill", threadId, sig);
         }
 
-        Posix.ThreadSignals.Kill(threadId, sig);
+        PlatformServices.PthreadKill(threadId, sig);
     }
 
     /// <summary>
@@ -100,7 +100,7 @@ public static partial class Signal
     public static void PidfdSendSignal(System.Runtime.InteropServices.SafeHandle pidfd, int sig, uint flags = 0)
     {
         ArgumentNullException.ThrowIfNull(pidfd);
-        Linux.Pidfd.SendSignal(pidfd, sig, flags, nameof(pidfd));
+        PlatformServices.SendPidfdSignal(pidfd, sig, flags, nameof(pidfd));
     }
 
     /// <summary>
@@ -111,14 +111,7 @@ public static partial class Signal
     /// <exception cref="OsException">An invalid signal (EINVAL).</exception>
     public static void RaiseSignal(int sig)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            Windows.WindowsKill.Raise(sig);
-        }
-        else
-        {
-            Posix.UnixKill.Raise(sig);
-        }
+        PlatformServices.Raise(sig);
     }
 
     /// <summary>
@@ -134,12 +127,10 @@ public static partial class Signal
         if (sig < 1 || sig >= NSIG)
         {
             throw new ArgumentOutOfRangeException(
-                nameof(sig), sig, $"Signal number {sig} is out of range: {Platform.Name} signals are 1 to {NSIG - 1}.");
+                nameof(sig), sig, $"Signal number {sig} is out of range: {PlatformServices.Name} signals are 1 to {NSIG - 1}.");
         }
 
-        return OperatingSystem.IsWindows()
-            ? Windows.WindowsSignals.Describe(sig)
-            : Posix.SignalInfo.Describe(sig);
+        return PlatformServices.Describe(sig);
     }
 
     /// <summary>
@@ -148,13 +139,10 @@ public static partial class Signal
     /// enumerates in ascending order.
     /// </summary>
     /// <returns>The valid signal numbers.</returns>
-    public static IReadOnlySet<int> ValidSignals() =>
-        OperatingSystem.IsWindows()
-            ? new SortedSet<int>(Windows.WindowsSignals.Table.Names.Select(n => n.Number))
-            : Posix.SignalInfo.ValidSignals(NSIG);
+    public static IReadOnlySet<int> ValidSignals() => PlatformServices.ValidSignals();
 
     private static int Defined(int number, string name) => number >= 0 ? number : throw NotDefined(name);
 
     private static PlatformNotSupportedException NotDefined(string name) =>
-        new($"{name} is not defined on {Platform.Name}. Signal numbers differ by OS; use Signal.TryParse(\"{name}\", out int sig) to test for a signal.");
+        new($"{name} is not defined on {PlatformServices.Name}. Signal numbers differ by OS; use Signal.TryParse(\"{name}\", out int sig) to test for a signal.");
 }

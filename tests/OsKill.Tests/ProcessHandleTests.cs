@@ -239,11 +239,70 @@ public class ProcessHandleTests
         // Opened by pid, the handle has no Process to ask, and we can no longer read it: unknown.
         Assert.Null(exitsByPid.ExitStatus);
 
-        // Death by SIGTERM, as .NET reports it once it has reaped: exit code 128 + 15, no signal.
+        // Death by SIGTERM once .NET has reaped: .NET 11 says which signal; before it, the status is
+        // .NET's exit code 128 + 15, flagged as one that a signal may have made.
         killedHandle.Signal(Signal.SIGTERM);
         Assert.Equal(128 + Signal.SIGTERM, await killed.WaitForExitAsync());
-        Assert.Equal(new ExitStatus(128 + Signal.SIGTERM, null), killedHandle.ExitStatus);
+        ExitStatus status = Assert.NotNull(killedHandle.ExitStatus);
+        if (Environment.Version.Major >= 11)
+        {
+            Assert.Equal(new ExitStatus(null, Signal.SIGTERM), status);
+            Assert.Equal($"killed by signal {Signal.SIGTERM} (SIGTERM)", status.ToString());
+        }
+        else
+        {
+            Assert.Equal((128 + Signal.SIGTERM, null, true), (status.ExitCode, status.TerminatingSignal, status.ExitCodeMayBeSignal));
+            Assert.Equal($"exited with code {128 + Signal.SIGTERM}, or killed by signal {Signal.SIGTERM} (SIGTERM): .NET's Process reports both as {128 + Signal.SIGTERM}", status.ToString());
+        }
+
+        // An exit code below 129 is no signal's: a plain exit on every runtime.
+        Assert.False(exitsHandle.ExitStatus!.Value.ExitCodeMayBeSignal);
     }
+
+    [Fact]
+    public async Task ExitStatus_of_a_Process_that_exited_with_128_plus_N_is_an_exit_on_dotnet_11_and_flagged_before()
+    {
+        // exit(143) itself: .NET 11 knows that no signal ended it; earlier runtimes cannot tell it
+        // from death by SIGTERM, and the status says so rather than claim a plain exit.
+        int code = 128 + Signal.SIGTERM;
+        using Child child = await Child.StartCommandAsync(["sh", "-c", $"echo ready $$; read -r line; exit {code}"]);
+        using var handle = ProcessHandle.FromProcess(child.Process);
+
+        Assert.Equal(code, await child.FinishAsync());
+        ExitStatus status = Assert.NotNull(handle.ExitStatus);
+        Assert.Equal(code, status.ExitCode);
+        Assert.Null(status.TerminatingSignal);
+        Assert.Equal(Environment.Version.Major < 11, status.ExitCodeMayBeSignal);
+    }
+
+#if OSKILL_NET11
+    [Fact]
+    public async Task On_dotnet_11_ExitStatus_agrees_with_Process_WaitForExitStatus_for_a_child_dotnet_reaped()
+    {
+        // The same child, read both ways after .NET has reaped it: the signal, and the exit code.
+        using Child killed = await Child.StartCommandAsync(SleepAfterReady);
+        using Child exits = await Child.StartCommandAsync(ExitThree);
+        using var killedHandle = ProcessHandle.FromProcess(killed.Process);
+        using var exitsHandle = ProcessHandle.FromProcess(exits.Process);
+        killedHandle.Signal(Signal.SIGTERM);
+        await killed.WaitForExitAsync();
+        await exits.FinishAsync();
+
+        foreach ((Child child, ProcessHandle handle) in new[] { (killed, killedHandle), (exits, exitsHandle) })
+        {
+            ProcessExitStatus theirs = child.Process.WaitForExitStatus();
+            ExitStatus ours = Assert.NotNull(handle.ExitStatus);
+            Assert.Equal(theirs.Signal, ours.PosixSignal);
+            Assert.False(ours.ExitCodeMayBeSignal);
+
+            // The conversion in docs/dotnet11-cliwrap-medallionshell.md gives .NET 11's own value.
+            var converted = new ProcessExitStatus(ours.ExitCode ?? 128 + ours.TerminatingSignal!.Value, false, ours.PosixSignal);
+            Assert.Equal((theirs.ExitCode, theirs.Canceled, theirs.Signal), (converted.ExitCode, converted.Canceled, converted.Signal));
+        }
+
+        Assert.Equal(System.Runtime.InteropServices.PosixSignal.SIGTERM, killedHandle.ExitStatus!.Value.PosixSignal);
+    }
+#endif
 
     [Theory]
     [InlineData(0, "own process group")]

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using OsKill.Core;
 using OsKill.Interop;
 using OsKill.Linux;
@@ -13,6 +14,9 @@ namespace OsKill.Bsd;
 /// /proc/PID/stat on Linux (where <see cref="ProcessHandle"/> uses a pidfd instead; the Linux reader
 /// lets the tests exercise the start-time handle against the real kernel).
 /// </summary>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("macos")]
+[SupportedOSPlatform("freebsd")]
 internal static class ProcessStartTime
 {
     private const int SZOMB = 5; // macOS and FreeBSD
@@ -20,29 +24,11 @@ internal static class ProcessStartTime
     /// <summary>What was read: an opaque start time (comparable only with another read of the same OS), and whether the process is a zombie.</summary>
     internal readonly record struct Reading(ulong StartTime, bool Zombie);
 
-    /// <summary>Reads the start time of <paramref name="pid"/>. Returns 0, or an errno: ESRCH when there is no such process.</summary>
-    /// <exception cref="PlatformNotSupportedException">An OS, or a 32-bit process on FreeBSD, whose record layout is not known.</exception>
-    internal static int TryRead(int pid, out Reading reading)
-    {
-        if (OperatingSystem.IsMacOS())
-        {
-            return ReadMacOS(pid, out reading);
-        }
+    // Each reader returns 0, or an errno: ESRCH when there is no such process. The one for the OS
+    // this process runs on is chosen by PlatformServices.ReadStartTime.
 
-        if (OperatingSystem.IsFreeBSD())
-        {
-            return ReadFreeBsd(pid, out reading);
-        }
-
-        if (OperatingSystem.IsLinux())
-        {
-            return ReadLinux(pid, out reading);
-        }
-
-        throw new PlatformNotSupportedException($"Cannot read the start time of pid {pid} on {Platform.Name}.");
-    }
-
-    private static unsafe int ReadMacOS(int pid, out Reading reading)
+    [SupportedOSPlatform("macos")]
+    internal static unsafe int ReadMacOS(int pid, out Reading reading)
     {
         reading = default;
         byte* info = stackalloc byte[Libc.ProcBsdInfoSize];
@@ -62,7 +48,9 @@ internal static class ProcessStartTime
         return 0;
     }
 
-    private static unsafe int ReadFreeBsd(int pid, out Reading reading)
+    /// <exception cref="PlatformNotSupportedException">A 32-bit process, whose record layout is not known.</exception>
+    [SupportedOSPlatform("freebsd")]
+    internal static unsafe int ReadFreeBsd(int pid, out Reading reading)
     {
         reading = default;
         if (IntPtr.Size != 8)
@@ -96,7 +84,8 @@ internal static class ProcessStartTime
         return 0;
     }
 
-    private static int ReadLinux(int pid, out Reading reading)
+    [SupportedOSPlatform("linux")]
+    internal static int ReadLinux(int pid, out Reading reading)
     {
         reading = default;
         byte[] buffer = new byte[512];
@@ -116,7 +105,7 @@ internal static class ProcessStartTime
         if (!matches)
         {
             throw new PlatformNotSupportedException(
-                $"Cannot read the start time of pid {pid}: {source} returned a record whose layout this version of OsKill does not know ({Platform.Name}, {RuntimeInformation.OSArchitecture}).");
+                $"Cannot read the start time of pid {pid}: {source} returned a record whose layout this version of OsKill does not know ({PlatformServices.Name}, {RuntimeInformation.OSArchitecture}).");
         }
     }
 }

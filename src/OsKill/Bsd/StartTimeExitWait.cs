@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using OsKill.Core;
+using System.Runtime.Versioning;
 using OsKill.Interop;
 using OsKill.Linux;
 
@@ -11,25 +11,15 @@ namespace OsKill.Bsd;
 /// and FreeBSD; a pidfd on Linux), then the start time is checked again. If it still matches, the
 /// watch is on our process; if not, our process has already exited.
 /// </summary>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("macos")]
+[SupportedOSPlatform("freebsd")]
 internal static class StartTimeExitWait
 {
+    // PlatformServices.WaitForStartTimeExitAsync chooses the wait for the OS this process runs on.
 
-    internal static Task WaitForExitAsync(StartTimeHandle handle, CancellationToken cancellationToken)
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            return WaitWithPidfdAsync(handle, cancellationToken);
-        }
-
-        if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
-        {
-            return WaitWithKqueueAsync(handle, cancellationToken);
-        }
-
-        throw new PlatformNotSupportedException($"Cannot wait for pid {handle.Pid} on {Platform.Name}.");
-    }
-
-    private static async Task WaitWithPidfdAsync(StartTimeHandle handle, CancellationToken cancellationToken)
+    [SupportedOSPlatform("linux")]
+    internal static async Task WaitWithPidfdAsync(StartTimeHandle handle, CancellationToken cancellationToken)
     {
         int fd = Libc.PidfdOpen(handle.Pid, 0);
         if (fd < 0)
@@ -52,7 +42,12 @@ internal static class StartTimeExitWait
         await PidfdExitWatcher.WaitForExitAsync(pidfd, cancellationToken).ConfigureAwait(false);
     }
 
-    private static unsafe Task WaitWithKqueueAsync(StartTimeHandle handle, CancellationToken cancellationToken)
+    /// <param name="handle">The process.</param>
+    /// <param name="keventSize">The size of one struct kevent on this OS: <see cref="Libc.KeventSizeMacOS"/> or <see cref="Libc.KeventSizeFreeBsd"/>.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    [SupportedOSPlatform("macos")]
+    [SupportedOSPlatform("freebsd")]
+    internal static unsafe Task WaitWithKqueueAsync(StartTimeHandle handle, int keventSize, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int kq = Libc.Kqueue();
@@ -95,7 +90,7 @@ internal static class StartTimeExitWait
             int readEnd = pipe[0], writeEnd = pipe[1];
             handedOver = true;
             return Task.Factory.StartNew(
-                () => Block(kq, readEnd, writeEnd, handle, cancellationToken),
+                () => Block(kq, readEnd, writeEnd, handle, keventSize, cancellationToken),
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
@@ -115,7 +110,9 @@ internal static class StartTimeExitWait
     }
 
     /// <summary>Blocks in kevent until the exit or the cancellation pipe fires; closes the descriptors.</summary>
-    private static unsafe void Block(int kq, int readEnd, int writeEnd, StartTimeHandle handle, CancellationToken cancellationToken)
+    [SupportedOSPlatform("macos")]
+    [SupportedOSPlatform("freebsd")]
+    private static unsafe void Block(int kq, int readEnd, int writeEnd, StartTimeHandle handle, int keventSize, CancellationToken cancellationToken)
     {
         CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
             static state =>
@@ -126,7 +123,7 @@ internal static class StartTimeExitWait
             writeEnd);
         try
         {
-            int stride = Libc.KeventStride;
+            int stride = keventSize;
             byte* events = stackalloc byte[stride * 2];
             while (true)
             {

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Bsd;
@@ -14,6 +16,9 @@ namespace OsKill.Bsd;
 /// would then get the signal. That needs the whole pid space to wrap round to that pid within the
 /// window. The handle owns no kernel object; disposing it only marks it closed.
 /// </remarks>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("macos")]
+[SupportedOSPlatform("freebsd")]
 internal sealed class StartTimeHandle : SafeHandle
 {
 
@@ -42,7 +47,7 @@ internal sealed class StartTimeHandle : SafeHandle
     /// <exception cref="OsException">Any other error while reading the start time.</exception>
     internal static StartTimeHandle Open(int pid)
     {
-        int errno = ProcessStartTime.TryRead(pid, out ProcessStartTime.Reading reading);
+        int errno = PlatformServices.ReadStartTime(pid, out ProcessStartTime.Reading reading);
         if (errno != 0)
         {
             throw OsException.FromErrno(errno, "open", $"cannot open a handle for pid {pid}: its start time cannot be read", pid, null);
@@ -55,7 +60,7 @@ internal sealed class StartTimeHandle : SafeHandle
     internal bool IsSameProcess(out bool zombie)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        int errno = ProcessStartTime.TryRead(Pid, out ProcessStartTime.Reading now);
+        int errno = PlatformServices.ReadStartTime(Pid, out ProcessStartTime.Reading now);
         zombie = now.Zombie;
         return errno == 0 && now.StartTime == StartTime;
     }

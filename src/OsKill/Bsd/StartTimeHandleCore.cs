@@ -33,7 +33,7 @@ internal sealed class StartTimeHandleCore : IProcessHandleCore
 
     public void Signal(int sig) => _handle.Signal(sig);
 
-    public Task WaitForExitAsync(CancellationToken cancellationToken) => StartTimeExitWait.WaitForExitAsync(_handle, cancellationToken);
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => PlatformServices.WaitForStartTimeExitAsync(_handle, cancellationToken);
 
     /// <summary>Null: a pid and a start time cannot tell how the process ended.</summary>
     public ExitStatus? ReadExitStatus() => null;
@@ -47,5 +47,5 @@ internal sealed class StartTimeHandleCore : IProcessHandleCore
     public void Dispose() => _handle.Dispose();
 
     private PlatformNotSupportedException NoTreeWalk() => new(
-        $"Cannot kill or stop the process tree of pid {Pid}: the tree walk needs pidfds (Linux) or process handles (Windows); it is not implemented on {Platform.Name}.");
+        $"Cannot kill or stop the process tree of pid {Pid}: the tree walk needs pidfds (Linux) or process handles (Windows); it is not implemented on {PlatformServices.Name}.");
 }

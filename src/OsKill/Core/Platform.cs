@@ -1,12 +1,10 @@
 namespace OsKill.Core;
 
-/// <summary>Names the operating system that the process runs on, for messages.</summary>
+/// <summary>
+/// The name of the OS, for messages: <see cref="PlatformServices.Name"/>, where the platform is
+/// chosen. Kept only for the callers not yet moved to it (ProcessTree.cs); remove it with them.
+/// </summary>
 internal static class Platform
 {
-    internal static string Name { get; } =
-        OperatingSystem.IsLinux() ? "Linux"
-        : OperatingSystem.IsMacOS() ? "macOS"
-        : OperatingSystem.IsFreeBSD() ? "FreeBSD"
-        : OperatingSystem.IsWindows() ? "Windows"
-        : System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+    internal static string Name => PlatformServices.Name;
 }

@@ -1,3 +1,5 @@
+using System.Runtime.Versioning;
+
 namespace OsKill.Core;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace OsKill.Core;
 /// platform analyzer (CA1416) proves that nothing else reaches one on the wrong OS; in a
 /// RID-specific publish the trimmer folds these checks to constants.
 /// </summary>
-internal static class PlatformServices
+internal static partial class PlatformServices
 {
     /// <summary>The polite signal of the default stop: SIGTERM; on Windows Ctrl+C to the process's console.</summary>
     internal static int PoliteStopSignal => OperatingSystem.IsWindows() ? Windows.WindowsSignals.CtrlCEvent : Signal.SIGTERM;
@@ -21,6 +23,13 @@ internal static class PlatformServices
     /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted.</summary>
     internal static bool ContainersSupported =>
         OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Linux.Cgroups.CgroupContainer.FindMount(out _) is not null);
+
+    /// <summary>
+    /// How a <see cref="System.Diagnostics.Process"/> that has exited and been reaped by .NET ended:
+    /// on Windows its exit code; on POSIX see <see cref="Posix.DotNetExitStatus"/>.
+    /// </summary>
+    internal static ExitStatus ExitStatusOf(System.Diagnostics.Process process) =>
+        OperatingSystem.IsWindows() ? new ExitStatus(process.ExitCode, null) : Posix.DotNetExitStatus.Read(process);
 
     /// <summary>Opens the handle core for the process that has <paramref name="pid"/> now (a pid greater than 0).</summary>
     /// <exception cref="PlatformNotSupportedException">An OS with none of pidfds, process handles or start times.</exception>
@@ -42,7 +51,7 @@ internal static class PlatformServices
         }
 
         throw new PlatformNotSupportedException(
-            $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {Platform.Name} has neither yet.");
+            $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {PlatformServices.Name} has neither yet.");
     }
 
     /// <summary>
@@ -56,7 +65,57 @@ internal static class PlatformServices
             return Bsd.StartTimeHandleCore.Open(pid);
         }
 
-        throw new PlatformNotSupportedException($"Cannot open a start-time handle for pid {pid}: process start times are read on Linux, macOS and FreeBSD, not on {Platform.Name}.");
+        throw new PlatformNotSupportedException($"Cannot open a start-time handle for pid {pid}: process start times are read on Linux, macOS and FreeBSD, not on {PlatformServices.Name}.");
+    }
+
+    /// <summary>
+    /// Reads the start time of <paramref name="pid"/> for a <see cref="Bsd.StartTimeHandle"/>: from
+    /// proc_pidinfo on macOS, sysctl kern.proc.pid on FreeBSD, /proc/PID/stat on Linux. Returns 0,
+    /// or an errno: ESRCH when there is no such process.
+    /// </summary>
+    /// <exception cref="PlatformNotSupportedException">An OS, or a 32-bit process on FreeBSD, whose record layout is not known.</exception>
+    internal static int ReadStartTime(int pid, out Bsd.ProcessStartTime.Reading reading)
+    {
+        if (OperatingSystem.IsMacOS())
+        {
+            return Bsd.ProcessStartTime.ReadMacOS(pid, out reading);
+        }
+
+        if (OperatingSystem.IsFreeBSD())
+        {
+            return Bsd.ProcessStartTime.ReadFreeBsd(pid, out reading);
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            return Bsd.ProcessStartTime.ReadLinux(pid, out reading);
+        }
+
+        throw new PlatformNotSupportedException($"Cannot read the start time of pid {pid} on {Name}.");
+    }
+
+    /// <summary>Waits for the exit of the process a <see cref="Bsd.StartTimeHandle"/> names: a kqueue on macOS and FreeBSD, a pidfd on Linux.</summary>
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("macos")]
+    [SupportedOSPlatform("freebsd")]
+    internal static Task WaitForStartTimeExitAsync(Bsd.StartTimeHandle handle, CancellationToken cancellationToken)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return Bsd.StartTimeExitWait.WaitWithPidfdAsync(handle, cancellationToken);
+        }
+
+        if (OperatingSystem.IsMacOS())
+        {
+            return Bsd.StartTimeExitWait.WaitWithKqueueAsync(handle, Interop.Libc.KeventSizeMacOS, cancellationToken);
+        }
+
+        if (OperatingSystem.IsFreeBSD())
+        {
+            return Bsd.StartTimeExitWait.WaitWithKqueueAsync(handle, Interop.Libc.KeventSizeFreeBsd, cancellationToken);
+        }
+
+        throw new PlatformNotSupportedException($"Cannot wait for pid {handle.Pid} on {Name}.");
     }
 
     /// <summary>Creates the backend of a new, empty container: a cgroup on Linux, a job object on Windows.</summary>
@@ -73,6 +132,6 @@ internal static class PlatformServices
             return Linux.Cgroups.CgroupContainer.Create();
         }
 
-        throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {Platform.Name}.");
+        throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {PlatformServices.Name}.");
     }
 }

@@ -1,18 +1,14 @@
 namespace OsKill.Core;
 
 /// <summary>
-/// One operating system's signal names and numbers. <see cref="Current"/> is chosen at run time,
-/// so a program built once sends the right numbers on every OS.
+/// One operating system's signal names and numbers. <see cref="Current"/> is chosen at run time
+/// (by <see cref="PlatformServices.CreateSignalTable"/>), so a program built once sends the right
+/// numbers on every OS.
 /// </summary>
 internal sealed class SignalTable
 {
     /// <summary>The table for the OS this process runs on; empty on an OS OsKill does not know.</summary>
-    internal static SignalTable Current { get; } =
-        OperatingSystem.IsLinux() ? Linux.LinuxSignals.Create()
-        : OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS() || OperatingSystem.IsMacCatalyst() ? Bsd.DarwinSignals.Table
-        : OperatingSystem.IsFreeBSD() ? Bsd.FreeBsdSignals.Table
-        : OperatingSystem.IsWindows() ? Windows.WindowsSignals.Table
-        : new SignalTable(OsKill.Core.Platform.Name, nsig: 0, rtMin: 0, rtMax: 0, []);
+    internal static SignalTable Current { get; } = PlatformServices.CreateSignalTable();
 
     /// <summary>Creates a table.</summary>
     /// <param name="platform">The OS name, for messages.</param>

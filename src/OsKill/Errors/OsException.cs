@@ -120,9 +120,9 @@ public class OsException : Exception
     /// <summary>Describes a signal for a message: "signal 15 (SIGTERM)", or "signal 99 (not a signal on Linux)".</summary>
     internal static string SignalText(int sig)
     {
-        if (OperatingSystem.IsWindows() && sig is 0 or 1)
+        if (PlatformServices.ConsoleEventName(sig) is string consoleEvent)
         {
-            return sig == 0 ? "CTRL_C_EVENT (0)" : "CTRL_BREAK_EVENT (1)";
+            return $"{consoleEvent} ({sig})";
         }
 
         if (sig == 0)
@@ -132,7 +132,7 @@ public class OsException : Exception
 
         string? name = OsKill.Signal.Name(sig);
         return name is null
-            ? $"signal {sig} (not a signal on {Platform.Name})"
+            ? $"signal {sig} (not a signal on {PlatformServices.Name})"
             : $"signal {sig} (SIG{name})";
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using OsKill.Core;
 using OsKill.Interop;
 
@@ -8,15 +9,11 @@ namespace OsKill.Linux;
 /// Reads how a child of ours ended, through its pidfd, without reaping it: waitid(P_PIDFD, WNOWAIT)
 /// leaves the zombie for whoever reaps it (usually .NET's Process class).
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class ChildStatus
 {
     internal static unsafe ExitStatus? TryRead(SafeHandle pidfd)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
         byte* info = stackalloc byte[128];
         new Span<byte>(info, 128).Clear();
         using (var lease = SafeHandleLease.Acquire(pidfd))

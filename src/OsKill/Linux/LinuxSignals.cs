@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using OsKill.Core;
 namespace OsKill.Linux;
 
@@ -7,6 +8,7 @@ namespace OsKill.Linux;
 /// SIGRTMIN and SIGRTMAX are read from the C library at run time, because glibc and musl keep
 /// the first real-time signals for themselves.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class LinuxSignals
 {
     private const int Nsig = 65;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using OsKill.Core;
 using OsKill.Interop;
 
@@ -8,13 +9,14 @@ namespace OsKill.Linux;
 /// <summary>
 /// How pidfds work (Linux 5.3+): pidfd_open names one process for as long as the descriptor is
 /// open, and pidfd_send_signal signals exactly that process, or fails with ESRCH once it has been
-/// reaped, even if its pid has been handed to a new process.
+/// reaped, even if its pid has been handed to a new process. The public entry points reach it
+/// through <see cref="PlatformServices"/>, which refuses every other OS.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class Pidfd
 {
     internal static SafePidfdHandle Open(int pid, uint flags)
     {
-        RequireLinux("PidfdOpen", pid, null);
         int fd = Libc.PidfdOpen(pid, flags);
         if (fd < 0)
         {
@@ -41,13 +43,12 @@ internal static class Pidfd
     internal static void SendSignal(SafeHandle pidfd, int sig, uint flags, string paramName)
     {
         int? pid = (pidfd as SafePidfdHandle)?.Pid;
-        RequireLinux("PidfdSendSignal", pid, sig);
         if (pidfd is Microsoft.Win32.SafeHandles.SafeProcessHandle)
         {
             // On Unix .NET's SafeProcessHandle holds a runtime-internal handle value, not a file
             // descriptor: treating it as one would signal whatever that descriptor number names.
             throw new ArgumentException(
-                $"Cannot send {OsException.SignalText(sig)} through a SafeProcessHandle on {Platform.Name}: " +
+                $"Cannot send {OsException.SignalText(sig)} through a SafeProcessHandle on {PlatformServices.Name}: " +
                 "there it holds no file descriptor, let alone a pidfd. Open a pidfd with Os.PidfdOpen(process.Id) instead.",
                 paramName);
         }
@@ -73,16 +74,5 @@ internal static class Pidfd
         int errno = Libc.PidfdSendSignal(fd, sig, flags) == 0 ? 0 : Marshal.GetLastPInvokeError();
         OsKillEventSource.Log.PidfdSendSignal(fd, pid, sig, errno);
         return errno;
-    }
-
-    private static void RequireLinux(string api, int? pid, int? sig)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            string target = pid is int p ? $" for pid {p.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
-            string with = sig is int s ? $" with {OsException.SignalText(s)}" : string.Empty;
-            throw new PlatformNotSupportedException(
-                $"{api}{target}{with}: pidfds exist only on Linux 5.3 and later, not on {Platform.Name}.");
-        }
     }
 }

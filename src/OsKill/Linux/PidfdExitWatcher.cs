@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using OsKill.Core;
 using OsKill.Interop;
 
@@ -22,6 +23,7 @@ namespace OsKill.Linux;
 /// naming epoll_wait and the errno, the thread ends, and the next wait makes a new watcher. The old
 /// descriptor number is left alone, since it may belong to someone else by then.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class PidfdExitWatcher
 {
     /// <summary>The name of the watcher's thread (the kernel shows its first 15 bytes, "OsKill pidfd ex").</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using OsKill.Interop;
 
 namespace OsKill.Linux;
@@ -9,6 +10,7 @@ namespace OsKill.Linux;
 /// vanished process is an errno (ENOENT, ESRCH) rather than an exception: in a tree that is being
 /// frozen and killed, processes vanish all the time and that is not an error.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class ProcFs
 {
 

@@ -1,3 +1,5 @@
+using System.Runtime.Versioning;
+
 namespace OsKill.Posix;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace OsKill.Posix;
 /// next to this process's executable, then in the current directory, then in each directory of
 /// this process's PATH, taking the first regular file that is executable.
 /// </summary>
+[UnsupportedOSPlatform("windows")]
 internal static class ProgramPath
 {
     /// <summary>The absolute path of the program, or null when there is none.</summary>
@@ -40,7 +43,7 @@ internal static class ProgramPath
 
     private static string? Executable(string path)
     {
-        if (OperatingSystem.IsWindows() || !File.Exists(path))
+        if (!File.Exists(path))
         {
             return null;
         }

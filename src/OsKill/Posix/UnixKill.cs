@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using OsKill.Interop;
 
 namespace OsKill.Posix;
@@ -64,13 +65,9 @@ internal static class UnixKill
         }
     }
 
+    [SupportedOSPlatform("linux")]
     internal static void Queue(int pid, int sig, int value)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException($"Signal.Queue to pid {pid} with {OsException.SignalText(sig)}: sigqueue is only bound on Linux.");
-        }
-
         int errno = Libc.SigQueue(pid, sig, (nint)(uint)value) == 0 ? 0 : Marshal.GetLastPInvokeError();
         OsKillEventSource.Log.Kill(pid, sig, errno);
         if (errno != 0)

@@ -15,7 +15,7 @@ internal static partial class Libc
     /// <summary>
     /// The leading fields of struct kevent, which macOS and FreeBSD share: ident, filter, flags,
     /// fflags, data, udata (32 bytes). FreeBSD 12 and later append ext[4] (64 bytes in all), so
-    /// arrays of it are passed with <see cref="KeventStride"/> per entry.
+    /// arrays of it are passed with <see cref="KeventSizeMacOS"/> or <see cref="KeventSizeFreeBsd"/> per entry.
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct Kevent
@@ -28,8 +28,11 @@ internal static partial class Libc
         internal nint UData;
     }
 
-    /// <summary>The size of one struct kevent: 32 bytes on macOS, 64 on FreeBSD 12 and later.</summary>
-    internal static int KeventStride => OperatingSystem.IsFreeBSD() ? 64 : 32;
+    /// <summary>The size of one struct kevent on macOS.</summary>
+    internal const int KeventSizeMacOS = 32;
+
+    /// <summary>The size of one struct kevent on FreeBSD 12 and later.</summary>
+    internal const int KeventSizeFreeBsd = 64;
 
     /// <summary>kqueue(2): a new kernel event queue, or −1 with errno.</summary>
     [LibraryImport(Libraries.Libc, EntryPoint = "kqueue", SetLastError = true)]

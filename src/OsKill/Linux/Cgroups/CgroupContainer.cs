@@ -28,6 +28,7 @@ namespace OsKill.Linux.Cgroups;
 /// proves that the platform selection guards it): <see cref="FindMount"/> is also called by
 /// PlatformServices (is there a cgroup v2 at all); the tree walk reads the mount through CgroupMount.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class CgroupContainer : IContainerBackend
 {
     /// <summary>How long the members may take to exit after the kill.</summary>

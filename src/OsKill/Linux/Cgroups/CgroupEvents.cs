@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using OsKill.Core;
 using OsKill.Interop;
@@ -12,6 +13,7 @@ namespace OsKill.Linux.Cgroups;
 /// POLLPRI on the file (the kernel notifies every change), not by a timer.
 /// </summary>
 /// <param name="path">The cgroup.events file.</param>
+[SupportedOSPlatform("linux")]
 internal readonly struct CgroupEvents(string path)
 {
     /// <summary>The value of <paramref name="key"/> now, or −1 when the file has no such line.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using OsKill.Interop;
 
@@ -9,6 +10,7 @@ namespace OsKill.Linux.Cgroups;
 /// the errno the kernel gives: a cgroup write is checked in write(2), and a refusal there is the
 /// answer, not an I/O accident.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class CgroupFiles
 {
     /// <summary>The pids listed in <paramref name="procsPath"/> (a cgroup.procs).</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using OsKill.Core;
 using OsKill.Interop;
 
@@ -10,6 +11,7 @@ namespace OsKill.Linux.Cgroups;
 /// (cgroup.freeze, Linux 5.2+) and each member gets SIGKILL through a pidfd. Every member listed is
 /// announced to the audit hooks (<c>os.kill</c>, SIGKILL) before any is killed.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed class CgroupKill
 {
     /// <summary>How long the freeze (before Linux 5.14) may take before the kill goes ahead all the same.</summary>

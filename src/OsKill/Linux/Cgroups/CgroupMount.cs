@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text;
 
 namespace OsKill.Linux.Cgroups;
@@ -7,6 +8,7 @@ namespace OsKill.Linux.Cgroups;
 /// cgroup in it (from /proc/self/cgroup). A file that cannot be read is said as its errno, apart
 /// from "there is none".
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class CgroupMount
 {
     internal const string MountInfo = "/proc/self/mountinfo";

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using OsKill.Core;
 using OsKill.Interop;
@@ -26,6 +27,7 @@ namespace OsKill.Linux.Cgroups;
 /// mean what they mean to <see cref="Process.Start()"/>. The program gets default signal handling
 /// and an empty signal mask through <see cref="DefaultSignals"/>.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal static class ContainerLaunch
 {
     /// <summary>How long the shell may take to enter the cgroup before the start is given up.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 
 namespace OsKill.Linux.Cgroups;
 
@@ -21,6 +22,7 @@ namespace OsKill.Linux.Cgroups;
 /// (a tree kill of the owner does not reach it), and runs with an environment of its own. SIGKILL
 /// aimed at the watchdog itself unbinds the container: nothing can prevent that.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class OwnerWatchdog : IDisposable
 {
     /// <summary>$1 is the cgroup directory.</summary>

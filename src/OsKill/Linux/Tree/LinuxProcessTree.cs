@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using OsKill.Core;
 using OsKill.Interop;
 
@@ -23,6 +24,7 @@ namespace OsKill.Linux.Tree;
 /// (they are reparented to init or a subreaper); <see cref="TreeKillResult.ExitedDuringWalk"/>
 /// counts such members.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal static class LinuxProcessTree
 {
     private static readonly bool s_haveChildrenFiles = File.Exists("/proc/thread-self/children");

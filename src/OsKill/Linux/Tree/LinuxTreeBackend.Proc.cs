@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 using OsKill.Interop;
 
 namespace OsKill.Linux.Tree;
@@ -8,6 +9,7 @@ namespace OsKill.Linux.Tree;
 /// the scan of every process where children files are missing. A read that fails for any reason but
 /// the process being gone (ENOENT, ESRCH) throws <see cref="OsException"/> naming the pid and the root.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed partial class LinuxTreeBackend
 {
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using OsKill.Core;
 using OsKill.Interop;
@@ -23,6 +24,7 @@ namespace OsKill.Linux.Tree;
 /// out of descriptors, a member's children cannot be read, and taking it for childless would leave
 /// its children running while the kill reports success.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed partial class LinuxTreeBackend : ITreeBackend<LinuxTreeMember>, IPriorityBoosting
 {
     /// <summary>How long the members of one round may take to stop, after their SIGSTOP.</summary>

@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 using OsKill.Core;
 
 namespace OsKill.Linux.Tree;
 
 /// <summary>A member of a Linux process tree: its pid, the pidfd that names it, and what its stat last said.</summary>
+[SupportedOSPlatform("linux")]
 internal sealed class LinuxTreeMember : TreeMember
 {
     internal LinuxTreeMember(int pid, SafePidfdHandle pidfd, bool ownsPidfd)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 using System.Text;
 using OsKill.Interop;
 
@@ -9,6 +10,7 @@ namespace OsKill.Linux.Tree;
 /// a pidfd. "Pid:" is −1 once the process has been reaped, and 0 for a process in a pid namespace
 /// this one cannot see.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class PidfdInfo
 {
     /// <summary>pidfd_open's PIDFD_THREAD (Linux 6.9+), which is O_EXCL: such a pidfd names one thread, and its fdinfo "flags:" carry the bit.</summary>

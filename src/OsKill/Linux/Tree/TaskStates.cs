@@ -1,6 +1,9 @@
+using System.Runtime.Versioning;
+
 namespace OsKill.Linux.Tree;
 
 /// <summary>The state letters of /proc/PID/stat, as the tree walk reads them.</summary>
+[SupportedOSPlatform("linux")]
 internal static class TaskStates
 {
     /// <summary>Stopped by a signal ('T') or by its tracer ('t').</summary>
