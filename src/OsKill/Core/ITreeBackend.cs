@@ -128,6 +128,9 @@ internal interface ITreeBackend<TMember>
     /// </summary>
     bool SendToGroup(List<TMember> live, int sig) => throw new NotSupportedException();
 
+    /// <summary>Whether a kill has already ended the member, so that a later kill step raises no audit event for it (and its <see cref="Send"/> sends nothing); Windows: TerminateProcess was called.</summary>
+    bool AlreadyEnded(TMember member) => false;
+
     /// <summary>The order in which a signal is sent to <paramref name="live"/> (Windows: console hosts last).</summary>
     List<TMember> SendOrder(List<TMember> live) => live;
 

@@ -309,7 +309,7 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     private void AuditAllOrThaw(int sig) =>
         OrThaw($"Sending {SignalText(sig)} to", () =>
         {
-            foreach (TMember m in Live())
+            foreach (TMember m in Live().Where(m => !_backend.AlreadyEnded(m)))
             {
                 Audit.RaiseKill(m.Pid, sig);
             }

@@ -143,6 +143,8 @@ internal sealed partial class WindowsTreeBackend : ITreeBackend<WindowsTreeMembe
 
     public bool HasExited(WindowsTreeMember member) => ProcessWait.HasExited(member.Handle);
 
+    public bool AlreadyEnded(WindowsTreeMember member) => member.Terminated;
+
     public bool IsQuiet(WindowsTreeMember member, bool thorough) => true;
 
     public string DescribeNotStopped(WindowsTreeMember member) => member.Describe();
