@@ -81,4 +81,81 @@ internal interface ITreeBackend<TMember>
     /// </summary>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     Task<List<TMember>> WaitForExitAsync(List<TMember> members, long deadline, CancellationToken cancellationToken);
+
+    // What a platform may change in the skeleton's course. The defaults are Linux's.
+
+    /// <summary>
+    /// Whether a member keeps its pid, and its children keep naming it as their parent, for as
+    /// long as the tree holds it, exited or not (Windows: our handle keeps the pid from being
+    /// reused). Then every member is walked, exited ones too, and a known pid is always that member.
+    /// </summary>
+    bool MembersKeepTheirPids => false;
+
+    /// <summary>
+    /// Whether a freeze has taken effect when <see cref="Freeze"/> returns (Windows: NtSuspendProcess).
+    /// Then the freeze neither waits for the members to become quiet nor walks a closing round: it
+    /// ends with the first round that finds nothing new.
+    /// </summary>
+    bool FreezesAtOnce => false;
+
+    /// <summary>
+    /// Whether members can be frozen at all. When they cannot (Windows without NtSuspendProcess), a
+    /// freeze walks at most <see cref="TreeSkeleton{TMember}.UnfrozenRounds"/> rounds, and a kill
+    /// walks again after its members have exited until a walk finds nothing new.
+    /// </summary>
+    bool CanFreeze => true;
+
+    /// <summary>
+    /// Whether a kill walks once more after every member it ended has exited, and ends what that
+    /// walk finds, until a walk finds nothing new (Windows: a thread inside CreateProcess when its
+    /// process was suspended or terminated can still finish creating a child).
+    /// </summary>
+    bool WalksAfterExit => false;
+
+    /// <summary>Whether <paramref name="sig"/> ends the members (a kill, which nothing thaws afterwards) rather than asks them to stop.</summary>
+    bool IsKill(int sig) => sig == KillSignal;
+
+    /// <summary>
+    /// Whether <paramref name="sig"/> goes to a group that the members share (Windows: a console
+    /// event reaches every process attached to the console) rather than to each member: such a
+    /// step walks without freezing and calls <see cref="SendToGroup"/> once.
+    /// </summary>
+    bool IsGroupSignal(int sig) => false;
+
+    /// <summary>
+    /// Sends a group signal (see <see cref="IsGroupSignal"/>) through the first of <paramref name="live"/>
+    /// that can receive it, raising its audit event. Returns false when none was alive to receive it.
+    /// </summary>
+    bool SendToGroup(List<TMember> live, int sig) => throw new NotSupportedException();
+
+    /// <summary>Whether a kill has already ended the member, so that a later kill step raises no audit event for it (and its <see cref="Send"/> sends nothing); Windows: TerminateProcess was called.</summary>
+    bool AlreadyEnded(TMember member) => false;
+
+    /// <summary>The order in which a signal is sent to <paramref name="live"/> (Windows: console hosts last).</summary>
+    List<TMember> SendOrder(List<TMember> live) => live;
+
+    /// <summary>Whether the member, not yet seen exited, has exited by now; checked each time the live members are listed (Windows). Marks nothing itself.</summary>
+    bool HasExited(TMember member) => false;
+
+    /// <summary>
+    /// Admits the members that no member lists as a child, after a round has walked every member
+    /// (Windows: the orphans of an exited parent that something still holds open). Returns them,
+    /// not yet frozen; their own children are walked in the same round.
+    /// </summary>
+    List<TMember> AdmitUnlisted(Func<int, TMember?> member) => [];
+
+    /// <summary>How many members exited on their own during the walk, when the backend counts them itself (Windows); null: the members seen exited before the kill.</summary>
+    int? ExitedDuringWalk => null;
+
+    /// <summary>Called before each step of a stop sends anything, for the step's messages.</summary>
+    void BeginStep(int sig)
+    {
+    }
+
+    /// <summary>The error of a <see cref="Send"/> that returned <paramref name="errno"/> (neither 0 nor ESRCH), its message ending with <paramref name="purpose"/>.</summary>
+    Exception SendFailed(TMember member, int sig, int errno, string purpose) =>
+        OsException.FromErrno(errno, SendOperation, OsException.Sending(sig, member.Describe()) + purpose, member.Pid, sig);
+
+    /// <summary>What a member still running after the kill's exit limit may be doing, for the error.</summary>
+    string NotExitedHint => " (a process in uninterruptible sleep dies when it wakes)";
 }

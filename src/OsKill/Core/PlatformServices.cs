@@ -18,7 +18,7 @@ internal static partial class PlatformServices
     /// The forced step of the default stop: SIGKILL; on Windows TerminateProcess with exit code −1,
     /// the code every forced end gives there (tree kill, container kill, <see cref="System.Diagnostics.Process.Kill()"/>).
     /// </summary>
-    internal static int ForceStopSignal => OperatingSystem.IsWindows() ? Windows.WindowsProcessTree.KillExitCode : Signal.SIGKILL;
+    internal static int ForceStopSignal => OperatingSystem.IsWindows() ? Windows.Tree.WindowsProcessTree.KillExitCode : Signal.SIGKILL;
 
     /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted.</summary>
     internal static bool ContainersSupported =>

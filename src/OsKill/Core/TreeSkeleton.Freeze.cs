@@ -11,12 +11,30 @@ internal sealed partial class TreeSkeleton<TMember>
     {
         // The root on the first freeze; on a later one (a stop that escalates) every member that was
         // thawed after the previous step's signal.
-        foreach (TMember m in _members.Where(m => m.IsLive && !m.Stopped).ToList())
+        foreach (TMember m in Live().Where(m => !m.Stopped).ToList())
         {
             _backend.Freeze(m);
         }
 
         int rounds = 0;
+        if (_backend.FreezesAtOnce || !_backend.CanFreeze)
+        {
+            // Every member found is frozen already (or cannot be): walk until a round finds
+            // nothing new, or, without freezing, for a few rounds at most.
+            unstopped = [];
+            while (_backend.CanFreeze || rounds < UnfrozenRounds)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                rounds++;
+                if (Walk() == 0)
+                {
+                    break;
+                }
+            }
+
+            return rounds;
+        }
+
         while (true)
         {
             // Walk until a walk finds nothing new. Members are not waited for in between: each has
@@ -48,63 +66,99 @@ internal sealed partial class TreeSkeleton<TMember>
     }
 
     /// <summary>
-    /// One round: reads the children of every live member, breadth first, admitting and freezing
-    /// new ones and walking them too. Returns how many members were added.
+    /// One round: reads the children of every live member (every member, where members keep their
+    /// pids), breadth first, admitting and (with <paramref name="freeze"/>) freezing new ones and
+    /// walking them too; then what the backend admits that no member lists
+    /// (<see cref="ITreeBackend{TMember}.AdmitUnlisted"/>), walked the same way. Returns how many
+    /// members were added.
     /// </summary>
-    private int Walk()
+    private int Walk(bool freeze = true)
     {
         _backend.BeginRound();
-        var queue = new Queue<TMember>(Live());
+        bool keepPids = _backend.MembersKeepTheirPids;
+        var queue = new Queue<TMember>(keepPids ? _members : Live());
         var children = new List<int>();
         int added = 0;
-        while (queue.Count > 0)
+        while (true)
         {
-            TMember parent = queue.Dequeue();
-            children.Clear();
-
-            // The list is the member's only if the member still held its pid after we read it.
-            bool listed = _backend.ListChildren(parent, children);
-            if (!_backend.HoldsPid(parent))
+            while (queue.Count > 0)
             {
-                parent.MarkGone();
-                continue;
+                added += WalkChildren(queue, children, keepPids, freeze);
             }
 
-            if (!listed)
+            List<TMember> unlisted = _backend.AdmitUnlisted(LiveMember);
+            if (unlisted.Count == 0)
             {
-                continue;
+                return added;
             }
 
-            foreach (int pid in children)
+            foreach (TMember m in unlisted)
             {
-                if (_byPid.TryGetValue(pid, out TMember? known) && !known.Gone)
+                Add(m);
+                if (freeze)
                 {
-                    if (_backend.HoldsPid(known))
-                    {
-                        continue;
-                    }
-
-                    // The member was reaped and its pid reused by this child.
-                    known.MarkGone();
+                    _backend.Freeze(m);
                 }
 
-                TMember? child = _backend.Admit(pid, LiveMember);
-                if (child is null)
+                added++;
+                queue.Enqueue(m);
+            }
+        }
+    }
+
+    /// <summary>Walks the children of the next member in <paramref name="queue"/>, adding the new ones to it. Returns how many were added.</summary>
+    private int WalkChildren(Queue<TMember> queue, List<int> children, bool keepPids, bool freeze)
+    {
+        int added = 0;
+        TMember parent = queue.Dequeue();
+        children.Clear();
+
+        // The list is the member's only if the member still held its pid after we read it.
+        bool listed = _backend.ListChildren(parent, children);
+        if (!_backend.HoldsPid(parent))
+        {
+            parent.MarkGone();
+            return added;
+        }
+
+        if (!listed)
+        {
+            return added;
+        }
+
+        foreach (int pid in children)
+        {
+            if (_byPid.TryGetValue(pid, out TMember? known) && (keepPids || !known.Gone))
+            {
+                if (keepPids || _backend.HoldsPid(known))
                 {
                     continue;
                 }
 
-                if (_byPid.TryGetValue(pid, out TMember? old))
-                {
-                    _members.Remove(old);
-                    _release(old);
-                }
-
-                Add(child);
-                _backend.Freeze(child);
-                added++;
-                queue.Enqueue(child);
+                // The member was reaped and its pid reused by this child.
+                known.MarkGone();
             }
+
+            TMember? child = _backend.Admit(pid, LiveMember);
+            if (child is null)
+            {
+                continue;
+            }
+
+            if (_byPid.TryGetValue(pid, out TMember? old))
+            {
+                _members.Remove(old);
+                _release(old);
+            }
+
+            Add(child);
+            if (freeze)
+            {
+                _backend.Freeze(child);
+            }
+
+            added++;
+            queue.Enqueue(child);
         }
 
         return added;
@@ -112,7 +166,7 @@ internal sealed partial class TreeSkeleton<TMember>
 
     /// <summary>The live member that holds <paramref name="pid"/>, or null.</summary>
     private TMember? LiveMember(int pid) =>
-        _byPid.TryGetValue(pid, out TMember? m) && !m.Gone && _backend.HoldsPid(m) ? m : null;
+        _byPid.TryGetValue(pid, out TMember? m) && (_backend.MembersKeepTheirPids || (!m.Gone && _backend.HoldsPid(m))) ? m : null;
 
     /// <summary>
     /// Waits until every member is quiet, bounded by the backend's stop limit. It spins (yielding

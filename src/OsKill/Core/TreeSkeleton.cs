@@ -20,6 +20,10 @@ namespace OsKill.Core;
 /// is not an error of the freeze itself: a kill still kills everything found and then reports it
 /// (<see cref="TimeoutException"/>), and a stop goes on with its steps, its last step included,
 /// and names those members in <see cref="TreeStopResult.NotFrozenPids"/>.</para>
+/// <para>What differs by platform, the backend says (the defaults of <see cref="ITreeBackend{TMember}"/>
+/// are Linux's): members that keep their pids after they exit and are still walked, freezes that take
+/// effect at once (no wait for quiet, no closing round), a walk after a kill's exits, signals sent once
+/// to a group the members share (a console), the order of a send, members that no member lists.</para>
 /// <para>Errors: the freeze, a vetoed signal, a failed read or a cancellation thaws what the call
 /// froze and rethrows the error unchanged (or, when the thaw failed too, all of them together).</para>
 /// </remarks>
@@ -30,6 +34,9 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     /// <summary>How long the killed members may take to exit.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
 
+    /// <summary>How many rounds a walk that does not freeze makes before it goes ahead (a tree that forks faster than the walk never stops growing).</summary>
+    internal const int UnfrozenRounds = 8;
+
     private readonly ITreeBackend<TMember> _backend;
     private readonly Action<TMember> _release;
     private readonly Dictionary<int, TMember> _byPid = [];
@@ -39,6 +46,8 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     private List<TMember> _unstopped = [];
     private List<TMember> _reached = [];
     private int _rounds;
+    private int _stepSignal;
+    private bool _groupStep;
 
     /// <summary>Starts a tree at <paramref name="root"/>, already checked not to hold the caller.</summary>
     /// <param name="backend">The platform.</param>
@@ -78,6 +87,7 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
         List<TMember> killed;
         List<Exception> errors;
         int exitedDuringWalk;
+        long deadline;
         using (_backend is IPriorityBoosting boosting ? boosting.Boost() : null)
         {
             FreezeOrThaw(cancellationToken);
@@ -87,10 +97,16 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
             exitedDuringWalk = _members.Count(m => m.Exited);
             AuditAllOrThaw(_backend.KillSignal);
             killed = SignalAll(_backend.KillSignal, " while killing its process tree", out errors);
-            exits = _backend.WaitForExitAsync(killed, Deadline.After(ExitLimit), cancellationToken);
+            deadline = Deadline.After(ExitLimit);
+            exits = _backend.WaitForExitAsync(killed, deadline, cancellationToken);
         }
 
         List<TMember> left = await exits.ConfigureAwait(false);
+        if (left.Count == 0 && errors.Count == 0 && _backend.WalksAfterExit)
+        {
+            left = await EndLateMembersAsync(_backend.KillSignal, killed, errors, deadline, " while killing its process tree", cancellationToken).ConfigureAwait(false);
+        }
+
         if (_unstopped.Count > 0)
         {
             // Say what happened: which members did not stop, in what state, that they were killed
@@ -106,8 +122,8 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
         else if (left.Count > 0)
         {
             errors.Add(new TimeoutException(
-                $"{_backend.KillName} reached all {killed.Count} member(s) of the process tree of pid {RootPid}, but {left.Count} had not exited after {ExitLimit.TotalSeconds:0} s " +
-                $"(a process in uninterruptible sleep dies when it wakes): {Pids(left)}."));
+                $"{_backend.KillName} reached all {killed.Count} member(s) of the process tree of pid {RootPid}, but {left.Count} had not exited after {ExitLimit.TotalSeconds:0} s" +
+                $"{_backend.NotExitedHint}: {Pids(left)}."));
         }
 
         if (errors.Count > 0)
@@ -115,6 +131,7 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
             throw errors.Count == 1 ? errors[0] : new AggregateException($"Killing the process tree of pid {RootPid} failed.", errors);
         }
 
+        exitedDuringWalk = _backend.ExitedDuringWalk ?? exitedDuringWalk;
         return new TreeKillResult(killed.ConvertAll(m => m.Pid), _rounds, exitedDuringWalk, elapsedBefore + clock.Elapsed);
     }
 
@@ -127,12 +144,22 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     /// </summary>
     public bool Send(int index, StopStep step, CancellationToken cancellationToken)
     {
+        _backend.BeginStep(step.Signal);
+        _stepSignal = step.Signal;
+        _groupStep = _backend.IsGroupSignal(step.Signal);
+        if (_groupStep)
+        {
+            // A signal to a group the members share (a console): found without freezing, sent once.
+            _rounds += WalkWithoutFreezing(cancellationToken);
+            return _backend.SendToGroup([.. Live()], step.Signal);
+        }
+
         List<Exception> errors;
         using (_backend is IPriorityBoosting boosting ? boosting.Boost() : null)
         {
             FreezeOrThaw(cancellationToken);
             AuditAllOrThaw(step.Signal);
-            if (step.Signal == _backend.KillSignal)
+            if (_backend.IsKill(step.Signal))
             {
                 _reached = SignalAll(step.Signal, " while killing its process tree", out errors);
                 _killed.UnionWith(_reached.Select(m => m.Pid));
@@ -160,9 +187,15 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
         return _reached.Count > 0;
     }
 
-    /// <summary>Completes once every member the last step reached has exited.</summary>
+    /// <summary>
+    /// Completes once every member the last step reached has exited (after a group signal: every
+    /// live member), and, where the backend walks after exits, once a walk made after they all had
+    /// finds nothing new: a kill step ends what that walk finds, a group step waits for it too.
+    /// </summary>
     public Task WaitForExitAsync(CancellationToken cancellationToken) =>
-        _backend.WaitForExitAsync(_reached, Deadline.None, cancellationToken);
+        _groupStep ? WaitForGroupAsync(cancellationToken)
+        : _backend.WalksAfterExit && _backend.IsKill(_stepSignal) ? WaitAndEndLateMembersAsync(cancellationToken)
+        : _backend.WaitForExitAsync(_reached, Deadline.None, cancellationToken);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -201,7 +234,7 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     private void AuditAllOrThaw(int sig) =>
         OrThaw($"Sending {SignalText(sig)} to", () =>
         {
-            foreach (TMember m in Live())
+            foreach (TMember m in Live().Where(m => !_backend.AlreadyEnded(m)))
             {
                 Audit.RaiseKill(m.Pid, sig);
             }
@@ -239,7 +272,7 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     {
         errors = [];
         var reached = new List<TMember>(_members.Count);
-        foreach (TMember m in Live())
+        foreach (TMember m in _backend.SendOrder([.. Live()]))
         {
             int errno = _backend.Send(m, sig);
             if (errno == 0)
@@ -252,7 +285,7 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
             }
             else
             {
-                errors.Add(OsException.FromErrno(errno, _backend.SendOperation, OsException.Sending(sig, m.Describe()) + purpose, m.Pid, sig));
+                errors.Add(_backend.SendFailed(m, sig, errno, purpose));
             }
         }
 
@@ -303,7 +336,19 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     }
 
     /// <summary>The members not known to have exited.</summary>
-    private IEnumerable<TMember> Live() => _members.Where(m => m.IsLive);
+    private IEnumerable<TMember> Live() => _members.Where(m => m.IsLive && !SeenExited(m));
+
+    /// <summary>Marks the member exited when the backend sees it has (<see cref="ITreeBackend{TMember}.HasExited"/>).</summary>
+    private bool SeenExited(TMember m)
+    {
+        if (!_backend.HasExited(m))
+        {
+            return false;
+        }
+
+        m.Exited = true;
+        return true;
+    }
 
     private void Add(TMember m)
     {

@@ -4,6 +4,7 @@ using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 using OsKill.Core;
 using OsKill.Interop;
+using OsKill.Windows.Tree;
 
 namespace OsKill.Windows;
 
@@ -139,7 +140,7 @@ internal sealed class JobObjectContainer : IContainerBackend
             // Process.Start cannot create the process suspended, so it ran for the moment between
             // CreateProcess and the assignment: whatever it created then is outside. Find it by
             // parent pid (our handle keeps the pid from being reused) and put it in too.
-            WindowsProcessTree.ForEachDescendant(process.SafeHandle, AssignAccess, "contain", (pid, handle) =>
+            WindowsDescendants.ForEach(process.SafeHandle, AssignAccess, "contain", (pid, handle) =>
             {
                 if (!Kernel32.IsProcessInJob(handle.DangerousGetHandle(), _job.DangerousGetHandle(), out bool inside) || !inside)
                 {
@@ -185,7 +186,7 @@ internal sealed class JobObjectContainer : IContainerBackend
         {
             ThrowIfDisposed();
             List<int> killed = ListForKill();
-            KillAnnouncement.AnnounceAll(killed, WindowsProcessTree.KillExitCode, out _vetoed);
+            KillAnnouncement.AnnounceAll(killed, WindowsTreeBackend.KillExitCode, out _vetoed);
             Terminate(killed);
             if (ActiveProcesses() != 0 && !await WaitUntilEmptyAsync(synchronously: false, cancellationToken).ConfigureAwait(false))
             {
@@ -237,7 +238,7 @@ internal sealed class JobObjectContainer : IContainerBackend
                 if (ActiveProcesses() != 0)
                 {
                     List<int> pids = ListForKill();
-                    KillAnnouncement.AnnounceAll(pids, WindowsProcessTree.KillExitCode, out _vetoed);
+                    KillAnnouncement.AnnounceAll(pids, WindowsTreeBackend.KillExitCode, out _vetoed);
                     Terminate(pids);
                     if (!await WaitUntilEmptyAsync(synchronously, CancellationToken.None).ConfigureAwait(false))
                     {
@@ -357,11 +358,11 @@ internal sealed class JobObjectContainer : IContainerBackend
     /// <summary>Ends every process in the job (TerminateJobObject, exit code −1; console hosts last, see <see cref="ConsoleHosts"/>); <paramref name="pids"/> were listed just before.</summary>
     private void Terminate(List<int> pids)
     {
-        ConsoleHosts.EndJobClientsFirst(_job, pids, WindowsProcessTree.KillExitCode);
-        if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)WindowsProcessTree.KillExitCode)))
+        ConsoleHosts.EndJobClientsFirst(_job, pids, WindowsTreeBackend.KillExitCode);
+        if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)WindowsTreeBackend.KillExitCode)))
         {
             int error = Marshal.GetLastPInvokeError();
-            throw OsException.FromWin32(error, WinError.ToErrno(error), "TerminateJobObject", $"cannot end the {pids.Count} process(es) of the process container with exit code {WindowsProcessTree.KillExitCode}", null, WindowsProcessTree.KillExitCode);
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "TerminateJobObject", $"cannot end the {pids.Count} process(es) of the process container with exit code {WindowsTreeBackend.KillExitCode}", null, WindowsTreeBackend.KillExitCode);
         }
     }
 
@@ -412,7 +413,7 @@ internal sealed class JobObjectContainer : IContainerBackend
         Port().WaitUntil(() => ActiveProcesses() == 0, deadline, cancellationToken);
 
     private TimeoutException NotEmptied() => new(
-        $"Every process in the process container was ended with TerminateJobObject (exit code {WindowsProcessTree.KillExitCode}), but it still had " +
+        $"Every process in the process container was ended with TerminateJobObject (exit code {WindowsTreeBackend.KillExitCode}), but it still had " +
         $"{ActiveProcesses()} active process(es) after {ExitLimit.TotalSeconds:0} s: {string.Join(", ", QueryProcessIds().Take(20))}.");
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

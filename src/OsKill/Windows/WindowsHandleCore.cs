@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using OsKill.Core;
 using OsKill.Interop;
+using OsKill.Windows.Tree;
 
 namespace OsKill.Windows;
 

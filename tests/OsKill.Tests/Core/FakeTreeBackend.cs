@@ -49,6 +49,9 @@ internal sealed class FakeProcess
     /// <summary>Exits and is reaped the first time it is listed, reparenting its children to 1.</summary>
     internal bool ExitsWhenListed { get; set; }
 
+    /// <summary>Creates one child as the kill reaches it (a thread inside CreateProcess when its process was terminated).</summary>
+    internal bool ForksAsItDies { get; set; }
+
     /// <summary>Every signal it received, in order.</summary>
     internal List<int> Received { get; } = [];
 
