@@ -24,13 +24,7 @@ public static class ProcessExtensions
         }
         catch (ProcessLookupException) when (process.HasExited)
         {
-            return new StopResult
-            {
-                Exited = true,
-                AlreadyExited = true,
-                Elapsed = TimeSpan.Zero,
-                ExitStatus = new ExitStatus(process.ExitCode, null),
-            };
+            return StopResult.EndedAfter(null, options ?? StopOptions.Default, TimeSpan.Zero, new ExitStatus(process.ExitCode, null));
         }
 
         using (handle)

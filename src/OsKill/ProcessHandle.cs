@@ -298,7 +298,7 @@ public sealed class ProcessHandle : IDisposable
     private async Task<TreeStopResult> StopTreeWithStatusAsync(StopOptions options, CancellationToken cancellationToken)
     {
         TreeStopResult result = await _core.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
-        return result.Exited ? result with { ExitStatus = ReadExitStatus() } : result;
+        return result.Exited ? result.WithExitStatus(ReadExitStatus()) : result;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

@@ -211,7 +211,7 @@ internal static class SoakServer
         return result switch
         {
             TreeKillResult kill => $"killed {string.Join(',', kill.KilledPids)}",
-            TreeStopResult stop => $"exited={stop.Exited} step={stop.StepIndex} members={stop.Members} killed={stop.Killed}",
+            TreeStopResult stop => $"exited={stop.Exited} step={stop.StepIndex} members={stop.MemberCount} killed={stop.KilledCount}",
             StopResult stop => $"exited={stop.Exited} step={stop.StepIndex}",
             _ => result.ToString() ?? string.Empty,
         };

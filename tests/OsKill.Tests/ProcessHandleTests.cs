@@ -336,9 +336,9 @@ public class ProcessHandleTests
 
             StopResult result = await handle.StopAsync(StopOptions.Graceful(TimeSpan.FromMilliseconds(100)), Ct);
             Assert.True(result.Exited);
-            Assert.True(result.AlreadyExited);
+            Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
             Assert.Null(result.StepIndex);
-            Assert.Null(result.Signal);
+            Assert.Null(result.Step);
         }
 
         // The handle from the Process still knows how A ended; the one by pid cannot.
@@ -347,7 +347,7 @@ public class ProcessHandleTests
 
         // Process.StopAsync on A's Process, whose pid is now B's, must not stop B either.
         StopResult viaProcess = await a.Process.StopAsync(StopOptions.Graceful(TimeSpan.FromMilliseconds(100), Signal.SIGINT), Ct);
-        Assert.True(viaProcess.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, viaProcess.Outcome);
         Assert.Null(viaProcess.StepIndex);
         Assert.Equal(new ExitStatus(0, null), viaProcess.ExitStatus);
 

@@ -79,7 +79,7 @@ public class StartTimeHandleTests
         Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
         await handle.WaitForExitAsync(Ct).WaitAsync(Generous, Ct);
         StopResult stop = await handle.StopAsync(StopOptions.Graceful(TimeSpan.FromMilliseconds(100)), Ct);
-        Assert.True(stop.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, stop.Outcome);
         await Assert.ThrowsAsync<PlatformNotSupportedException>(() => handle.KillTreeAsync(Ct));
 
         // Control: by pid, a signal does reach B, and it is the first B ever got.

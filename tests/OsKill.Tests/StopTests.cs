@@ -23,9 +23,9 @@ public class StopTests
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Long), Ct);
 
         Assert.True(result.Exited);
-        Assert.False(result.AlreadyExited);
+        Assert.Equal(StopOutcome.ExitedAtStep, result.Outcome);
         Assert.Equal(0, result.StepIndex);
-        Assert.Equal(Signal.SIGTERM, result.Signal);
+        Assert.Equal(Signal.SIGTERM, result.Step?.Signal);
 
         // It exited in the polite step, so the grace period was not used up.
         Assert.True(result.Elapsed < Long, $"elapsed {result.Elapsed}");
@@ -47,9 +47,9 @@ public class StopTests
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Short), Ct);
 
         Assert.True(result.Exited);
-        Assert.False(result.AlreadyExited);
+        Assert.Equal(StopOutcome.ExitedAtStep, result.Outcome);
         Assert.Equal(1, result.StepIndex);
-        Assert.Equal(Signal.SIGKILL, result.Signal);
+        Assert.Equal(Signal.SIGKILL, result.Step?.Signal);
 
         // The grace period was given in full (less a timer tick) before the SIGKILL.
         Assert.True(result.Elapsed >= Short - TimeSpan.FromMilliseconds(20), $"elapsed {result.Elapsed}");
@@ -116,10 +116,10 @@ public class StopTests
             hupHandle.StopAsync(Chain(step, Long), Ct),
             killHandle.StopAsync(Chain(step, step), Ct));
 
-        Assert.All(results, r => Assert.True(r.Exited && !r.AlreadyExited));
-        Assert.Equal((0, Signal.SIGINT), (results[0].StepIndex, results[0].Signal));
-        Assert.Equal((1, Signal.SIGHUP), (results[1].StepIndex, results[1].Signal));
-        Assert.Equal((2, Signal.SIGKILL), (results[2].StepIndex, results[2].Signal));
+        Assert.All(results, r => Assert.True(r.Outcome == StopOutcome.ExitedAtStep));
+        Assert.Equal((0, Signal.SIGINT), (results[0].StepIndex, results[0].Step?.Signal));
+        Assert.Equal((1, Signal.SIGHUP), (results[1].StepIndex, results[1].Step?.Signal));
+        Assert.Equal((2, Signal.SIGKILL), (results[2].StepIndex, results[2].Step?.Signal));
         Assert.True(results[1].Elapsed >= TimeSpan.FromMilliseconds(180), $"elapsed {results[1].Elapsed}");
         Assert.True(results[2].Elapsed >= TimeSpan.FromMilliseconds(380), $"elapsed {results[2].Elapsed}");
 
@@ -146,7 +146,7 @@ public class StopTests
         StopResult result = await handle.StopAsync(options, Ct);
 
         Assert.Equal(0, result.StepIndex);
-        Assert.Equal(Signal.SIGINT, result.Signal);
+        Assert.Equal(Signal.SIGINT, result.Step?.Signal);
         Assert.Equal(Signal.SIGINT, await child.WaitForExitAsync());
     }
 
@@ -160,10 +160,10 @@ public class StopTests
             polite.Process.StopAsync(cancellationToken: Ct),
             stubborn.Process.StopAsync(StopOptions.Graceful(Short), Ct));
 
-        Assert.Equal((0, Signal.SIGTERM), (results[0].StepIndex, results[0].Signal));
+        Assert.Equal((0, Signal.SIGTERM), (results[0].StepIndex, results[0].Step?.Signal));
         Assert.Equal(new ExitStatus(Signal.SIGTERM, null), results[0].ExitStatus);
-        Assert.Equal((1, Signal.SIGKILL), (results[1].StepIndex, results[1].Signal));
-        Assert.True(results.All(r => r.Exited && !r.AlreadyExited));
+        Assert.Equal((1, Signal.SIGKILL), (results[1].StepIndex, results[1].Step?.Signal));
+        Assert.True(results.All(r => r.Outcome == StopOutcome.ExitedAtStep));
         Assert.Equal(Signal.SIGTERM, await polite.WaitForExitAsync());
         Assert.Equal(128 + Signal.SIGKILL, await stubborn.WaitForExitAsync());
     }
@@ -181,9 +181,9 @@ public class StopTests
         foreach (StopResult result in new[] { viaHandle, viaProcess })
         {
             Assert.True(result.Exited);
-            Assert.True(result.AlreadyExited);
+            Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
             Assert.Null(result.StepIndex);
-            Assert.Null(result.Signal);
+            Assert.Null(result.Step);
             Assert.Equal(new ExitStatus(0, null), result.ExitStatus);
             Assert.True(result.Elapsed < Long, $"elapsed {result.Elapsed}");
         }
@@ -202,7 +202,7 @@ public class StopTests
 
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Short), Ct);
 
-        Assert.True(result.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
         Assert.Null(result.StepIndex);
         Assert.Equal(new ExitStatus(null, Signal.SIGUSR1), result.ExitStatus);
         Assert.Equal(Signal.SIGUSR1, SpawnedProcess.SignalOf(spawned.Reap()));
@@ -257,7 +257,7 @@ public class StopTests
         StopResult result = await handle.StopAsync(new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(200))]), Ct);
 
         Assert.False(result.Exited);
-        Assert.False(result.AlreadyExited);
+        Assert.Equal(StopOutcome.StillRunning, result.Outcome);
         Assert.Null(result.StepIndex);
         Assert.Null(result.ExitStatus);
         Assert.True(result.Elapsed >= TimeSpan.FromMilliseconds(180), $"elapsed {result.Elapsed}");

@@ -39,7 +39,7 @@ public class TreeStopNotFrozenTests
                 Assert.True(result.Exited);
                 Assert.Equal(1, result.StepIndex);
                 Assert.Contains(grandchild, result.NotFrozenPids);
-                Assert.True(result.Killed >= 1);
+                Assert.True(result.KilledCount >= 1);
                 Assert.DoesNotContain(before, Trees.StillAlive);
             });
         });

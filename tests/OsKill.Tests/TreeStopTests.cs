@@ -33,11 +33,11 @@ public class TreeStopTests
             TreeStopResult result = await bash.StopTreeAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct);
 
             Assert.True(result.Exited);
-            Assert.False(result.AlreadyExited);
+            Assert.Equal(StopOutcome.ExitedAtStep, result.Outcome);
             Assert.Equal(0, result.StepIndex);
-            Assert.Equal(Signal.SIGTERM, result.Signal);
-            Assert.Equal(3, result.Members);
-            Assert.Equal(0, result.Killed);
+            Assert.Equal(Signal.SIGTERM, result.Step?.Signal);
+            Assert.Equal(3, result.MemberCount);
+            Assert.Equal(0, result.KilledCount);
             Assert.DoesNotContain(before, Trees.StillAlive);
             Assert.Empty(Trees.Alive(marker));
             Assert.True(
@@ -60,9 +60,9 @@ public class TreeStopTests
 
                 Assert.True(result.Exited, result.ToString());
                 Assert.Equal(1, result.StepIndex);
-                Assert.Equal(Signal.SIGKILL, result.Signal);
-                Assert.Equal(3, result.Members);
-                Assert.Equal(1, result.Killed);
+                Assert.Equal(Signal.SIGKILL, result.Step?.Signal);
+                Assert.Equal(3, result.MemberCount);
+                Assert.Equal(1, result.KilledCount);
                 Assert.DoesNotContain(before, Trees.StillAlive);
                 Assert.Empty(Trees.Alive(marker));
             },

@@ -45,7 +45,7 @@ internal static partial class TreeCases
             Info(name, $"{r}; tree {Fmt(pids)}, console host(s) {Fmt(hosts)}");
             Check.True(r.Exited, $"the tree did not exit: {r}");
             Check.Equal<int?>(1, r.StepIndex, "the step that ended the tree (exit code 99)");
-            (expected, found, killed) = (99, r.Members, r.Killed);
+            (expected, found, killed) = (99, r.MemberCount, r.KilledCount);
         }
         else
         {

@@ -296,14 +296,14 @@ internal static partial class TreeCases
 
         TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
 
-        Info("tree-stop-ctrl-c", $"{r.Members} members ({pids.Count} of this executable), step {Fmt(r.StepIndex)}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
+        Info("tree-stop-ctrl-c", $"{r.MemberCount} members ({pids.Count} of this executable), step {Fmt(r.StepIndex)}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
         Check.True(r.Exited, $"the tree did not exit: {r}");
         Check.Equal<int?>(0, r.StepIndex, "the step that ended the tree (Ctrl+C)");
 
         // The new console's host, conhost.exe, is a child of the root: a member too, which exits
         // once its last client has.
-        Check.True(r.Members is >= 3 and <= 4, $"members found: {r.Members}, expected the {pids.Count} of the tree, and maybe conhost.exe");
-        Check.Equal(0, r.Killed, "members ended by TerminateProcess");
+        Check.True(r.MemberCount is >= 3 and <= 4, $"members found: {r.MemberCount}, expected the {pids.Count} of the tree, and maybe conhost.exe");
+        Check.Equal(0, r.KilledCount, "members ended by TerminateProcess");
         foreach (int pid in pids)
         {
             Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(pid), $"exit code of member {pid} (130: its handler saw Ctrl+C)");
@@ -322,11 +322,11 @@ internal static partial class TreeCases
 
         TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
 
-        Info("tree-stop-escalates", $"{r.Members} members, step {Fmt(r.StepIndex)}, killed {r.Killed}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
+        Info("tree-stop-escalates", $"{r.MemberCount} members, step {Fmt(r.StepIndex)}, killed {r.KilledCount}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
         Check.True(r.Exited, $"the tree did not exit: {r}");
         Check.Equal<int?>(1, r.StepIndex, "the step that ended the tree (exit code 77)");
-        Check.Equal<int?>(77, r.Signal, "its signal");
-        Check.True(r.Killed == r.Members && r.Killed >= pids.Count, $"members ended by TerminateProcess: {r.Killed} of {r.Members} found, {pids.Count} of them this executable's (a console host, conhost.exe, may be a member too)");
+        Check.Equal<int?>(77, r.Step?.Signal, "its exit code");
+        Check.True(r.KilledCount == r.MemberCount && r.KilledCount >= pids.Count, $"members ended by TerminateProcess: {r.KilledCount} of {r.MemberCount} found, {pids.Count} of them this executable's (a console host, conhost.exe, may be a member too)");
         Check.Equal<int?>(77, r.ExitStatus?.ExitCode, "the root's exit status");
         foreach (int pid in pids)
         {
@@ -352,7 +352,7 @@ internal static partial class TreeCases
 
         var terminate = new StopOptions([new StopStep(55, Seen)]);
         TreeStopResult r = handle.StopTreeAsync(terminate).GetAwaiter().GetResult();
-        Check.True(r.Exited && r.StepIndex == 0 && r.Killed == pids.Count, $"the TerminateProcess-only stop: {r}");
+        Check.True(r.Exited && r.StepIndex == 0 && r.KilledCount == pids.Count, $"the TerminateProcess-only stop: {r}");
         Check.Equal<uint?>(55, members.ExitCode(pids[^1]), "exit code of the child");
         Check.Equal(null, outsider.ExitCode, "the outsider's exit code after the stop");
     }

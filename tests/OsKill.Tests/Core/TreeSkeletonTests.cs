@@ -120,7 +120,7 @@ public class TreeSkeletonTests
         Assert.True(result.Exited);
         Assert.Equal(1, result.StepIndex);
         Assert.Equal([stuck.Pid], result.NotFrozenPids);
-        Assert.Equal(all.Count, result.Killed);
+        Assert.Equal(all.Count, result.KilledCount);
         Assert.All(all, p => Assert.Contains(Signal.SIGKILL, p.Received));
     }
 
@@ -142,8 +142,8 @@ public class TreeSkeletonTests
 
         Assert.Equal(1, result.StepIndex);
         Assert.All(all, p => Assert.Equal(2, p.Received.Count(s => s == Signal.SIGKILL)));
-        Assert.Equal(all.Count, result.Killed);
-        Assert.Equal(all.Count, result.Members);
+        Assert.Equal(all.Count, result.KilledCount);
+        Assert.Equal(all.Count, result.MemberCount);
     }
 
     [Fact]
@@ -230,7 +230,7 @@ public class TreeSkeletonTests
 
         TreeStopResult result = await TreeStop.RunAsync(tree, StopOptions.Graceful(TimeSpan.FromSeconds(1)), Ct);
 
-        Assert.True(result.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
         Assert.Null(result.StepIndex);
         Assert.Empty(root.Received);
     }

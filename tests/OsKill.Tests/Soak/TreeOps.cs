@@ -71,9 +71,9 @@ internal static class TreeOps
                 op.Violation($"a chain that ends with SIGKILL (and time to wait for it) did not end the tree: {result}");
             }
 
-            if (result.Killed > result.Members)
+            if (result.KilledCount > result.MemberCount)
             {
-                op.Known("6", $"TreeStopResult.Killed {result.Killed} > Members {result.Members} ([{SingleProcessOps.Steps(options)}])");
+                op.Known("6", $"TreeStopResult.KilledCount {result.KilledCount} > MemberCount {result.MemberCount} ([{SingleProcessOps.Steps(options)}])");
             }
         }
 
