@@ -317,7 +317,7 @@ internal sealed partial class Sender
             {
                 int sig = i == 0 ? request.Signal : request.FollowUps[i - 1].Signal;
                 int wait = i < request.FollowUps.Count ? request.FollowUps[i].Milliseconds : 0;
-                steps.Add(new StopStep(StepSignal(sig), TimeSpan.FromMilliseconds(wait)));
+                steps.Add(StopStep.SendSignal(StepSignal(sig), TimeSpan.FromMilliseconds(wait)));
             }
 
             StopResult result;

@@ -28,7 +28,7 @@ internal static class SoakServer
 
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    private static readonly StopOptions Steps = new([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(200)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
+    private static readonly StopOptions Steps = new([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(200)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
 
     private static readonly List<string> s_cgroups = [];
 

@@ -9,7 +9,7 @@ namespace OsKill.Tests;
 public class ResultTypesTests
 {
     private static readonly StopOptions ThreeSteps = new(
-        [new StopStep(Signal.SIGINT, TimeSpan.Zero), new StopStep(Signal.SIGTERM, TimeSpan.Zero), new StopStep(Signal.SIGKILL, TimeSpan.Zero)]);
+        [StopStep.SendSignal(Signal.SIGINT, TimeSpan.Zero), StopStep.SendSignal(Signal.SIGTERM, TimeSpan.Zero), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.Zero)]);
 
     [Theory]
     [InlineData(typeof(StopResult))]

@@ -56,7 +56,7 @@ public class StartTimeHandleTests
         using Child child = await Child.StartAsync("ignore", "TERM");
         using var handle = ProcessHandle.OpenByStartTime(child.Pid);
 
-        var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(300)), new StopStep(Signal.SIGKILL, Generous)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(300)), StopStep.SendSignal(Signal.SIGKILL, Generous)]);
         StopResult result = await handle.StopAsync(options, Ct);
 
         Assert.True(result.Exited);

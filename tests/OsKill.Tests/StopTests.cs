@@ -94,7 +94,7 @@ public class StopTests
         // certain (SIG_IGN) but dying within 200 ms is not on a busy machine.
         var step = TimeSpan.FromMilliseconds(200);
         StopOptions Chain(TimeSpan intTimeout, TimeSpan hupTimeout) => new(
-            [new StopStep(Signal.SIGINT, intTimeout), new StopStep(Signal.SIGHUP, hupTimeout), new StopStep(Signal.SIGKILL, Long)]);
+            [StopStep.SendSignal(Signal.SIGINT, intTimeout), StopStep.SendSignal(Signal.SIGHUP, hupTimeout), StopStep.SendSignal(Signal.SIGKILL, Long)]);
 
         // Dies of SIGINT; ignores SIGINT and dies of SIGHUP; ignores both and needs SIGKILL. These
         // are plain `sleep`s (sh sets SIG_IGN, which survives exec), so that each death is the
@@ -136,10 +136,10 @@ public class StopTests
     public async Task Graceful_takes_the_polite_signal_and_the_grace_period()
     {
         var options = StopOptions.Graceful(TimeSpan.FromSeconds(7), Signal.SIGINT);
-        Assert.Equal([new StopStep(Signal.SIGINT, TimeSpan.FromSeconds(7)), new StopStep(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
+        Assert.Equal([StopStep.SendSignal(Signal.SIGINT, TimeSpan.FromSeconds(7)), StopStep.SendSignal(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
         Assert.Equal(TimeSpan.FromSeconds(5), StopOptions.DefaultGracePeriod);
-        Assert.Equal([new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(5)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Default.Steps);
-        Assert.Equal([new StopStep(Signal.SIGTERM, Short), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Graceful(Short).Steps);
+        Assert.Equal([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromSeconds(5)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Default.Steps);
+        Assert.Equal([StopStep.SendSignal(Signal.SIGTERM, Short), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Graceful(Short).Steps);
 
         using Child child = await Child.StartAsync("catch-exit", "INT", "TERM");
         using var handle = ProcessHandle.Open(child.Pid);
@@ -254,7 +254,7 @@ public class StopTests
         using Child child = await Child.StartAsync("ignore", "TERM");
         using var handle = ProcessHandle.Open(child.Pid);
 
-        StopResult result = await handle.StopAsync(new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(200))]), Ct);
+        StopResult result = await handle.StopAsync(new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(200))]), Ct);
 
         Assert.False(result.Exited);
         Assert.Equal(StopOutcome.StillRunning, result.Outcome);
@@ -271,13 +271,13 @@ public class StopTests
         Assert.Equal("steps", Assert.Throws<ArgumentException>(() => new StopOptions([])).ParamName);
         Assert.Throws<ArgumentNullException>(() => new StopOptions(null!));
         ArgumentException negative = Assert.Throws<ArgumentException>(() => new StopOptions(
-            [new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(1)), new StopStep(Signal.SIGKILL, TimeSpan.FromMilliseconds(-2))]));
+            [StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromSeconds(1)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromMilliseconds(-2))]));
         Assert.Equal("steps", negative.ParamName);
         Assert.Contains("negative", negative.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => StopOptions.Graceful(TimeSpan.FromSeconds(-1)));
 
         // Zero and infinite timeouts are fine, and the steps are a copy.
-        var steps = new List<StopStep> { new(Signal.SIGTERM, TimeSpan.Zero), new(Signal.SIGKILL, Timeout.InfiniteTimeSpan) };
+        var steps = new List<StopStep> { StopStep.SendSignal(Signal.SIGTERM, TimeSpan.Zero), StopStep.SendSignal(Signal.SIGKILL, Timeout.InfiniteTimeSpan) };
         var options = new StopOptions(steps);
         steps.Clear();
         Assert.Equal(2, options.Steps.Count);

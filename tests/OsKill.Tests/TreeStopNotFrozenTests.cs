@@ -31,7 +31,7 @@ public class TreeStopNotFrozenTests
                     },
                     Ct);
                 using var handle = ProcessHandle.Open(bash.Id);
-                var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(1)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(30))]);
+                var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromSeconds(1)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(30))]);
 
                 TreeStopResult result = await handle.StopTreeAsync(options, Ct);
                 await thaw;

@@ -55,7 +55,7 @@ public class TreeStopTests
                 // bash dies of SIGTERM in the polite step, so the sleep that ignores SIGTERM is
                 // reparented to init: no walk can find it any more. The stop still holds its pidfd
                 // from the first freeze, so the forced step reaches it.
-                var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(500)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
+                var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(500)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
                 TreeStopResult result = await bash.StopTreeAsync(options, Ct);
 
                 Assert.True(result.Exited, result.ToString());

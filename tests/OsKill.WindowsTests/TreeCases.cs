@@ -292,7 +292,7 @@ internal static partial class TreeCases
         using var members = new Members(pids);
         using var handle = ProcessHandle.Open(root.Pid);
         int driverC = Program.DriverCtrlC;
-        var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(15)), new StopStep(77, Seen)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(15)), StopStep.Terminate(77, Seen)]);
 
         TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
 
@@ -318,7 +318,7 @@ internal static partial class TreeCases
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
         using var handle = ProcessHandle.Open(root.Pid);
-        var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(1.5)), new StopStep(77, Seen)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(1.5)), StopStep.Terminate(77, Seen)]);
 
         TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
 
@@ -343,14 +343,14 @@ internal static partial class TreeCases
         using var members = new Members(pids);
         using var handle = ProcessHandle.FromProcess(root.Process);
 
-        var ctrlC = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, Seen)]);
+        var ctrlC = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, Seen)]);
         ArgumentException e = Check.Throws<ArgumentException>(() => handle.StopTreeAsync(ctrlC).GetAwaiter().GetResult(), "StopTreeAsync with Ctrl+C, on a console shared with a process outside the tree");
         Check.True(e.Message.Contains(outsider.Pid.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), $"the refusal does not name the outsider {outsider.Pid}: {e.Message}");
         Thread.Sleep(300);
         Check.Equal(null, outsider.ExitCode, "the outsider's exit code");
         Check.Equal(Sorted(pids), Sorted(members.Alive()), "members alive after the refusal");
 
-        var terminate = new StopOptions([new StopStep(55, Seen)]);
+        var terminate = new StopOptions([StopStep.Terminate(55, Seen)]);
         TreeStopResult r = handle.StopTreeAsync(terminate).GetAwaiter().GetResult();
         Check.True(r.Exited && r.StepIndex == 0 && r.KilledCount == pids.Count, $"the TerminateProcess-only stop: {r}");
         Check.Equal<uint?>(55, members.ExitCode(pids[^1]), "exit code of the child");
@@ -363,7 +363,7 @@ internal static partial class TreeCases
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
         using var handle = ProcessHandle.Open(root.Pid);
-        var options = new StopOptions([new StopStep(Signal.CTRL_BREAK_EVENT, Seen)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_BREAK_EVENT, Seen)]);
         TreeStopResult r;
         try
         {

@@ -36,7 +36,7 @@ internal sealed class GracefulStop : IStopTarget
 
         try
         {
-            _process.Signal(step.Signal);
+            _process.Signal(step.Number);
             return true;
         }
         catch (ProcessLookupException)

@@ -16,7 +16,19 @@ internal static class PlatformServices
     /// The forced step of the default stop: SIGKILL; on Windows TerminateProcess with exit code −1,
     /// the code every forced end gives there (tree kill, container kill, <see cref="System.Diagnostics.Process.Kill()"/>).
     /// </summary>
-    internal static int ForceStopSignal => OperatingSystem.IsWindows() ? Windows.WindowsProcessTree.KillExitCode : Signal.SIGKILL;
+    internal static StopStep ForcedStopStep(TimeSpan timeout) => OperatingSystem.IsWindows()
+        ? StopStep.Terminate(Windows.WindowsProcessTree.KillExitCode, timeout)
+        : StopStep.SendSignal(Signal.SIGKILL, timeout);
+
+    /// <summary>Whether a process can be ended with an exit code chosen from outside (TerminateProcess): Windows.</summary>
+    internal static bool ExitCodesSupported => OperatingSystem.IsWindows();
+
+    /// <summary>
+    /// Whether sending <paramref name="sig"/> as <see cref="Os.Kill(int, int)"/> does ends the process
+    /// with that number as its exit code: on Windows every number but the console events 0 and 1.
+    /// </summary>
+    internal static bool SignalEndsWithExitCode(int sig) =>
+        OperatingSystem.IsWindows() && sig is not (Windows.WindowsSignals.CtrlCEvent or Windows.WindowsSignals.CtrlBreakEvent);
 
     /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted.</summary>
     internal static bool ContainersSupported =>

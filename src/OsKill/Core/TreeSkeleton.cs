@@ -131,15 +131,15 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
         using (_backend is IPriorityBoosting boosting ? boosting.Boost() : null)
         {
             FreezeOrThaw(cancellationToken);
-            AuditAllOrThaw(step.Signal);
-            if (step.Signal == _backend.KillSignal)
+            AuditAllOrThaw(step.Number);
+            if (step.Number == _backend.KillSignal)
             {
-                _reached = SignalAll(step.Signal, " while killing its process tree", out errors);
+                _reached = SignalAll(step.Number, " while killing its process tree", out errors);
                 _killed.UnionWith(_reached.Select(m => m.Pid));
             }
             else
             {
-                _reached = SignalAll(step.Signal, " while stopping its process tree", out errors);
+                _reached = SignalAll(step.Number, " while stopping its process tree", out errors);
                 errors.AddRange(Continue(all: true, " to let it act on the stop signal"));
             }
         }

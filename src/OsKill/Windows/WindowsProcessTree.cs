@@ -130,18 +130,18 @@ internal sealed partial class WindowsProcessTree : IDisposable
     {
         var clock = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
-        using WindowsProcessTree tree = Open(root, rootPid, MemberAccess, "stop", options.Steps[0].Signal);
+        using WindowsProcessTree tree = Open(root, rootPid, MemberAccess, "stop", options.Steps[0].Number);
         var killed = new List<Member>();
         for (int i = 0; i < options.Steps.Count; i++)
         {
             StopStep step = options.Steps[i];
-            tree._sig = step.Signal;
+            tree._sig = step.Number;
             long deadline = Deadline.After(step.Timeout);
             bool ended;
-            if (IsConsoleEvent(step.Signal))
+            if (IsConsoleEvent(step.Number))
             {
                 tree.Walk(freeze: false, cancellationToken);
-                if (!tree.SendConsoleEvent(step.Signal, nameof(options)))
+                if (!tree.SendConsoleEvent(step.Number, nameof(options)))
                 {
                     // Nothing was alive to receive this step's event: the previous step ended the tree.
                     return tree.Stopped(i == 0 ? null : i - 1, options, clock, killed.Count);
@@ -157,7 +157,7 @@ internal sealed partial class WindowsProcessTree : IDisposable
                     return tree.Stopped(i == 0 ? null : i - 1, options, clock, killed.Count);
                 }
 
-                List<Member> left = await tree.TerminateAllAsync(step.Signal, deadline, killed, cancellationToken).ConfigureAwait(false);
+                List<Member> left = await tree.TerminateAllAsync(step.Number, deadline, killed, cancellationToken).ConfigureAwait(false);
                 ended = left.Count == 0;
             }
 

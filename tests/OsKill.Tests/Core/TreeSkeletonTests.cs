@@ -113,7 +113,7 @@ public class TreeSkeletonTests
         stuck.NeverStops = true;
         var backend = new FakeTreeBackend(world);
         using var tree = new TreeSkeleton<FakeMember>(backend, FakeTreeBackend.Root(root), m => m.Released = true);
-        var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(50)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(50)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
 
         TreeStopResult result = await TreeStop.RunAsync(tree, options, Ct);
 
@@ -136,7 +136,7 @@ public class TreeSkeletonTests
 
         var backend = new FakeTreeBackend(world);
         using var tree = new TreeSkeleton<FakeMember>(backend, FakeTreeBackend.Root(root), m => m.Released = true);
-        var options = new StopOptions([new StopStep(Signal.SIGKILL, TimeSpan.Zero), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGKILL, TimeSpan.Zero), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
 
         TreeStopResult result = await TreeStop.RunAsync(tree, options, Ct);
 
