@@ -3,7 +3,7 @@ using System.Runtime.Versioning;
 
 namespace OsKill;
 
-/// <summary>OsKill for <see cref="Process"/>: graceful stop, and a handle that cannot go stale.</summary>
+/// <summary>OsKill for <see cref="Process"/>: graceful stop and tree kill; for a handle that cannot go stale, see <see cref="ProcessHandle.FromProcess"/>.</summary>
 public static class ProcessExtensions
 {
     /// <summary>
@@ -69,9 +69,4 @@ public static class ProcessExtensions
         using var handle = ProcessHandle.FromProcess(process);
         return await handle.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Opens a <see cref="ProcessHandle"/> for the process: see <see cref="ProcessHandle.FromProcess"/>.</summary>
-    /// <param name="process">A started process.</param>
-    /// <returns>The handle.</returns>
-    public static ProcessHandle OpenHandle(this Process process) => ProcessHandle.FromProcess(process);
 }

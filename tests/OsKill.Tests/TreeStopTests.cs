@@ -96,7 +96,7 @@ public class TreeStopTests
                 TreeKillResult result;
                 if (viaHandle)
                 {
-                    using ProcessHandle handle = root.OpenHandle();
+                    using var handle = ProcessHandle.FromProcess(root);
                     result = await handle.KillTreeAsync(Ct);
                     Assert.False(handle.IsAlive);
                 }
