@@ -173,7 +173,7 @@ internal static class SoakServer
             case "kill-tree-pid":
                 return Describe(ProcessTree.KillAsync(pid, cancellationToken));
             case "kill-tree-pidfd":
-                return Describe(ProcessTree.KillAsync(pidfd!, cancellationToken));
+                return Describe(KillTreeThroughPidfdAsync(pidfd!, cancellationToken));
             case "stop-tree-handle":
                 return Describe(handle!.StopTreeAsync(Steps, cancellationToken));
             case "stop-tree-pid":
@@ -203,6 +203,13 @@ internal static class SoakServer
     {
         using var all = new Barrier(PoolThreads);
         Task.WaitAll([.. Enumerable.Range(0, PoolThreads).Select(_ => Task.Run(() => all.SignalAndWait(Bound)))]);
+    }
+
+    /// <summary>A tree kill from a pidfd the caller keeps: a handle over a duplicate, then its KillTreeAsync.</summary>
+    private static async Task<TreeKillResult> KillTreeThroughPidfdAsync(SafePidfdHandle pidfd, CancellationToken cancellationToken)
+    {
+        using var handle = ProcessHandle.FromPidfd(pidfd);
+        return await handle.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<string> Describe<T>(Task<T> call) where T : notnull

@@ -30,9 +30,12 @@ public class ProcessHandleTests
         using Child child = await Child.StartAsync("catch", "USR1", "USR2");
         using var byPid = ProcessHandle.Open(child.Pid);
         using var byProcess = ProcessHandle.FromProcess(child.Process);
+        using SafePidfdHandle callers = Os.PidfdOpen(child.Pid);
+        using var byPidfd = ProcessHandle.FromPidfd(callers);
 
         Assert.Equal(child.Pid, byPid.Pid);
         Assert.Equal(child.Pid, byProcess.Pid);
+        Assert.Equal(child.Pid, byPidfd.Pid);
         Assert.Equal($"process {child.Pid}", byPid.ToString());
         SafePidfdHandle pidfd = Assert.IsType<SafePidfdHandle>(byPid.SafeHandle);
         Assert.Equal(child.Pid, pidfd.Pid);
@@ -46,6 +49,7 @@ public class ProcessHandleTests
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
         byProcess.Signal(Signal.SIGUSR2);
         await child.WaitForLineAsync($"got {Signal.SIGUSR2}");
+        byPidfd.Signal(0);
 
         // The catch child exits with the number of the first signal it received.
         Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
@@ -282,6 +286,29 @@ public class ProcessHandleTests
         ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.FromProcess(child.Process));
         Assert.Equal(3, e.Errno);
         Assert.Equal(child.Pid, e.Pid);
+    }
+
+    [Fact]
+    public async Task FromPidfd_works_on_a_duplicate_so_the_caller_keeps_its_pidfd()
+    {
+        using Child child = await Child.StartAsync("catch", "USR1");
+        using SafePidfdHandle callers = Os.PidfdOpen(child.Pid);
+        var handle = ProcessHandle.FromPidfd(callers);
+        SafePidfdHandle own = Assert.IsType<SafePidfdHandle>(handle.SafeHandle);
+
+        Assert.Equal(child.Pid, handle.Pid);
+        Assert.NotEqual(callers.FileDescriptor, own.FileDescriptor);
+        handle.Signal(Signal.SIGUSR1);
+        await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
+        handle.Dispose();
+
+        Assert.True(own.IsClosed);
+        Assert.False(callers.IsClosed);
+        Os.Kill(callers, 0);
+        Assert.Throws<ArgumentNullException>(() => ProcessHandle.FromPidfd(null!));
+        callers.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => ProcessHandle.FromPidfd(callers));
+        Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
     }
 
     [Fact]

@@ -57,6 +57,12 @@ internal static class PlatformServices
             $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {Platform.Name} has neither yet.");
     }
 
+    /// <summary>The handle core over a duplicate of a pidfd the caller keeps (Linux).</summary>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    internal static IProcessHandleCore FromPidfd(SafePidfdHandle pidfd) => OperatingSystem.IsLinux()
+        ? Linux.PidfdHandleCore.FromPidfd(pidfd)
+        : throw new PlatformNotSupportedException($"ProcessHandle.FromPidfd({pidfd}): pidfds exist only on Linux (5.3 and later), not on {Platform.Name}.");
+
     /// <summary>
     /// Opens the macOS/FreeBSD kind of handle core (pid plus start time) on any Unix: the tests use
     /// it on Linux, where the kernel and ns_last_pid can prove what it guarantees.

@@ -33,7 +33,7 @@ internal static class TreeOps
         {
             Api.KillTree => handle!.KillTreeAsync(token),
             Api.TreeKillPid => ProcessTree.KillAsync(target.Pid, token),
-            _ => ProcessTree.KillAsync(pidfd!, token),
+            _ => PidfdTree.KillAsync(pidfd!, token),
         });
         Outcome<TreeKillResult> outcome = call.Outcome;
         op.Judge(api, outcome, plan, call.Cancelled, disposeAt is not null);
