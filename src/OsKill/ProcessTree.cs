@@ -68,12 +68,7 @@ public static class ProcessTree
         }
 
         RequireSupported(rootPid);
-        if (OperatingSystem.IsLinux())
-        {
-            return Linux.Tree.LinuxProcessTree.KillAsync(rootPid, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
-        }
-
-        return KillThroughHandleAsync(rootPid, cancellationToken);
+        return PlatformServices.KillTreeByPidAsync(rootPid, cancellationToken);
     }
 
     /// <summary>
@@ -119,36 +114,15 @@ public static class ProcessTree
 
     [UnsupportedOSPlatform("macos")]
     [UnsupportedOSPlatform("freebsd")]
-    private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
-    {
-        using ProcessHandle root = OpenRoot(rootPid);
-        return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    [UnsupportedOSPlatform("macos")]
-    [UnsupportedOSPlatform("freebsd")]
     private static async Task<TreeStopResult> StopThroughHandleAsync(int rootPid, StopOptions? options, CancellationToken cancellationToken)
     {
-        using ProcessHandle root = OpenRoot(rootPid);
+        using ProcessHandle root = PlatformServices.OpenTreeRoot(rootPid, nameof(rootPid));
         return await root.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Opens the root; on Linux a thread id (which pidfd_open refuses) is an <see cref="ArgumentException"/> that says so.</summary>
-    private static ProcessHandle OpenRoot(int rootPid)
-    {
-        try
-        {
-            return ProcessHandle.Open(rootPid);
-        }
-        catch (OsException e) when (OperatingSystem.IsLinux() && Linux.Tree.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
-        {
-            throw Linux.Tree.LinuxProcessTree.ThreadIdRefused(rootPid, process, nameof(rootPid), e);
-        }
     }
 
     private static void RequireSupported(int pid)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
+        if (!PlatformServices.TreesSupported)
         {
             throw new PlatformNotSupportedException(
                 string.Create(CultureInfo.InvariantCulture, $"ProcessTree({pid}): the tree kill and stop are implemented on Linux (5.3 and later, for pidfds) and Windows, not on {Platform.Name}."));

@@ -1,3 +1,5 @@
+using System.Runtime.Versioning;
+
 namespace OsKill.Core;
 
 /// <summary>
@@ -29,6 +31,35 @@ internal static class PlatformServices
     /// </summary>
     internal static bool SignalEndsWithExitCode(int sig) =>
         OperatingSystem.IsWindows() && sig is not (Windows.WindowsSignals.CtrlCEvent or Windows.WindowsSignals.CtrlBreakEvent);
+
+    /// <summary>Whether process trees can be killed and stopped here: Linux (pidfds) and Windows.</summary>
+    internal static bool TreesSupported => OperatingSystem.IsLinux() || OperatingSystem.IsWindows();
+
+    /// <summary>
+    /// The tree kill of <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>: on Linux the tree
+    /// opens the root's pidfd itself (and owns it); on Windows through a <see cref="ProcessHandle"/>.
+    /// </summary>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
+    internal static Task<TreeKillResult> KillTreeByPidAsync(int rootPid, CancellationToken cancellationToken) => OperatingSystem.IsLinux()
+        ? Linux.Tree.LinuxProcessTree.KillAsync(rootPid, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, cancellationToken)
+        : KillThroughHandleAsync(rootPid, cancellationToken);
+
+    /// <summary>
+    /// Opens the root of a tree call by pid. On Linux a thread id, which pidfd_open refuses, is an
+    /// <see cref="ArgumentException"/> for <paramref name="paramName"/> that says so.
+    /// </summary>
+    internal static ProcessHandle OpenTreeRoot(int rootPid, string paramName)
+    {
+        try
+        {
+            return ProcessHandle.Open(rootPid);
+        }
+        catch (OsException e) when (OperatingSystem.IsLinux() && Linux.Tree.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
+        {
+            throw Linux.Tree.LinuxProcessTree.ThreadIdRefused(rootPid, process, paramName, e);
+        }
+    }
 
     /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted.</summary>
     internal static bool ContainersSupported =>
@@ -92,5 +123,13 @@ internal static class PlatformServices
         }
 
         throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {Platform.Name}.");
+    }
+
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
+    private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
+    {
+        using ProcessHandle root = OpenTreeRoot(rootPid, nameof(rootPid));
+        return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 }
