@@ -317,7 +317,7 @@ internal sealed partial class Sender
             {
                 int sig = i == 0 ? request.Signal : request.FollowUps[i - 1].Signal;
                 int wait = i < request.FollowUps.Count ? request.FollowUps[i].Milliseconds : 0;
-                steps.Add(new StopStep(StepSignal(sig), TimeSpan.FromMilliseconds(wait)));
+                steps.Add(StopStep.SendSignal(StepSignal(sig), TimeSpan.FromMilliseconds(wait)));
             }
 
             StopResult result;
@@ -345,12 +345,12 @@ internal sealed partial class Sender
     // What StopAsync did, as util-linux's verbose lines: the signals sent, then the exit if seen.
     private static string DescribeStop(Request request, int pid, StopResult result)
     {
-        if (result.AlreadyExited)
+        if (result.Outcome == StopOutcome.AlreadyExited)
         {
             return $"pid {pid} had already exited: nothing sent";
         }
 
-        int sent = result.Exited && result.StepIndex is int last ? last + 1 : request.FollowUps.Count + 1;
+        int sent = result.StepIndex is int last ? last + 1 : request.FollowUps.Count + 1;
         var lines = new List<string> { $"{Sending(request.Signal, null, pid)}: ok" };
         for (int i = 1; i < sent; i++)
         {

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
+using OsKill.Core;
 
 namespace OsKill;
 
-/// <summary>OsKill for <see cref="Process"/>: graceful stop, and a handle that cannot go stale.</summary>
+/// <summary>OsKill for <see cref="Process"/>: graceful stop and tree kill; for a handle that cannot go stale, see <see cref="ProcessHandle.FromProcess"/>.</summary>
 public static class ProcessExtensions
 {
     /// <summary>
@@ -24,13 +25,7 @@ public static class ProcessExtensions
         }
         catch (ProcessLookupException) when (process.HasExited)
         {
-            return new StopResult
-            {
-                Exited = true,
-                AlreadyExited = true,
-                Elapsed = TimeSpan.Zero,
-                ExitStatus = new ExitStatus(process.ExitCode, null),
-            };
+            return StopResult.EndedAfter(null, options ?? StopOptions.Default, TimeSpan.Zero, PlatformServices.ExitStatusOf(process));
         }
 
         using (handle)
@@ -75,9 +70,4 @@ public static class ProcessExtensions
         using var handle = ProcessHandle.FromProcess(process);
         return await handle.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Opens a <see cref="ProcessHandle"/> for the process: see <see cref="ProcessHandle.FromProcess"/>.</summary>
-    /// <param name="process">A started process.</param>
-    /// <returns>The handle.</returns>
-    public static ProcessHandle OpenHandle(this Process process) => ProcessHandle.FromProcess(process);
 }

@@ -109,6 +109,29 @@ public sealed class ProcessHandle : IDisposable
     }
 
     /// <summary>
+    /// Makes a handle for the process that <paramref name="pidfd"/> names (Linux): the handle works
+    /// on a duplicate of the descriptor (F_DUPFD_CLOEXEC, the same process), so the caller keeps
+    /// <paramref name="pidfd"/> and may close it at any time. With a pidfd from <see cref="Os.PidfdOpen"/>,
+    /// <c>ProcessHandle.FromPidfd(pidfd).KillTreeAsync()</c> kills a tree whose root can never be a
+    /// process that reused a pid.
+    /// </summary>
+    /// <param name="pidfd">A pidfd for a process (not a thread pidfd).</param>
+    /// <returns>The handle; dispose it when done. It does not close <paramref name="pidfd"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pidfd"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="pidfd"/> is closed.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pidfd"/> is not a pidfd, is a thread pidfd (PIDFD_THREAD, Linux 6.9+), or names a process in a pid namespace this process cannot see.</exception>
+    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="OsException">The descriptor cannot be duplicated, such as EMFILE when the process is out of descriptors.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    [SupportedOSPlatform("linux")]
+    public static ProcessHandle FromPidfd(SafePidfdHandle pidfd)
+    {
+        ArgumentNullException.ThrowIfNull(pidfd);
+        ObjectDisposedException.ThrowIf(pidfd.IsClosed, pidfd);
+        return new ProcessHandle(PlatformServices.FromPidfd(pidfd), null);
+    }
+
+    /// <summary>
     /// Sends <paramref name="sig"/> to the process. On Linux this is pidfd_send_signal. On Windows,
     /// <see cref="Signal.CTRL_C_EVENT"/> and <see cref="Signal.CTRL_BREAK_EVENT"/> go to the process's
     /// console through <see cref="ConsoleControl.Send"/>, and any other number ends the process with
@@ -298,7 +321,7 @@ public sealed class ProcessHandle : IDisposable
     private async Task<TreeStopResult> StopTreeWithStatusAsync(StopOptions options, CancellationToken cancellationToken)
     {
         TreeStopResult result = await _core.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
-        return result.Exited ? result with { ExitStatus = ReadExitStatus() } : result;
+        return result.Exited ? result.WithExitStatus(ReadExitStatus()) : result;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

@@ -31,8 +31,8 @@ public static class ProcessTree
     /// </summary>
     /// <remarks>
     /// <para>The pid is resolved once, at the start, to a pidfd; a caller that holds a pidfd already
-    /// should pass it (<see cref="KillAsync(SafePidfdHandle, CancellationToken)"/>), so that a pid
-    /// reused just before the call cannot be hit either.</para>
+    /// should use it (<c>ProcessHandle.FromPidfd(pidfd).KillTreeAsync()</c>, see
+    /// <see cref="ProcessHandle.FromPidfd"/>), so that a pid reused just before the call cannot be hit either.</para>
     /// <para>Cancellation before the kill phase continues (SIGCONT) the members that were stopped
     /// and throws <see cref="OperationCanceledException"/>; once SIGKILL has been sent, it only
     /// stops the wait for the exits.</para>
@@ -68,12 +68,7 @@ public static class ProcessTree
         }
 
         RequireSupported(rootPid);
-        if (OperatingSystem.IsLinux())
-        {
-            return Linux.Tree.LinuxProcessTree.KillAsync(rootPid, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
-        }
-
-        return KillThroughHandleAsync(rootPid, cancellationToken);
+        return PlatformServices.KillTreeByPidAsync(rootPid, cancellationToken);
     }
 
     /// <summary>
@@ -105,40 +100,6 @@ public static class ProcessTree
         return StopThroughHandleAsync(rootPid, options, cancellationToken);
     }
 
-    /// <summary>
-    /// Kills the process that <paramref name="root"/> names and all its descendants, and waits
-    /// until each has exited. The root can never be a process that reused a pid.
-    /// </summary>
-    /// <remarks>
-    /// The caller keeps ownership of <paramref name="root"/>; it stays open. Otherwise as
-    /// <see cref="KillAsync(int, CancellationToken)"/>.
-    /// </remarks>
-    /// <param name="root">A pidfd for the root of the tree, from <see cref="Os.PidfdOpen"/>.</param>
-    /// <param name="cancellationToken">Cancels the call; see <see cref="KillAsync(int, CancellationToken)"/>.</param>
-    /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="root"/> is null.</exception>
-    /// <exception cref="ObjectDisposedException"><paramref name="root"/> is closed.</exception>
-    /// <exception cref="ArgumentException"><paramref name="root"/> is not a pidfd, is a thread pidfd (PIDFD_THREAD, Linux 6.9+; a SIGSTOP to any thread stops its whole process), or names the caller or one of its ancestors. Nothing is sent.</exception>
-    /// <exception cref="ProcessLookupException">The root has exited and been reaped.</exception>
-    /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
-    /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
-    /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (the walk opens a pidfd for each member); the message names the pid.</exception>
-    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
-    /// <exception cref="Exception">Whatever an audit hook throws to veto a signal, unchanged (an <see cref="AggregateException"/> with it first when continuing the stopped members failed too).</exception>
-    [SupportedOSPlatform("linux")]
-    public static Task<TreeKillResult> KillAsync(SafePidfdHandle root, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(root);
-        ObjectDisposedException.ThrowIf(root.IsClosed, root);
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException(
-                string.Create(CultureInfo.InvariantCulture, $"ProcessTree.KillAsync({root}): pidfds exist only on Linux (5.3 and later), not on {Platform.Name}."));
-        }
-
-        return Linux.Tree.LinuxProcessTree.KillAsync(root, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, cancellationToken);
-    }
-
     /// <summary>Why a pid of 0 or below is refused, in words.</summary>
     internal static string WhyNotPositive(int pid) => pid switch
     {
@@ -153,36 +114,15 @@ public static class ProcessTree
 
     [UnsupportedOSPlatform("macos")]
     [UnsupportedOSPlatform("freebsd")]
-    private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
-    {
-        using ProcessHandle root = OpenRoot(rootPid);
-        return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    [UnsupportedOSPlatform("macos")]
-    [UnsupportedOSPlatform("freebsd")]
     private static async Task<TreeStopResult> StopThroughHandleAsync(int rootPid, StopOptions? options, CancellationToken cancellationToken)
     {
-        using ProcessHandle root = OpenRoot(rootPid);
+        using ProcessHandle root = PlatformServices.OpenTreeRoot(rootPid, nameof(rootPid));
         return await root.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Opens the root; on Linux a thread id (which pidfd_open refuses) is an <see cref="ArgumentException"/> that says so.</summary>
-    private static ProcessHandle OpenRoot(int rootPid)
-    {
-        try
-        {
-            return ProcessHandle.Open(rootPid);
-        }
-        catch (OsException e) when (OperatingSystem.IsLinux() && Linux.Tree.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
-        {
-            throw Linux.Tree.LinuxProcessTree.ThreadIdRefused(rootPid, process, nameof(rootPid), e);
-        }
     }
 
     private static void RequireSupported(int pid)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
+        if (!PlatformServices.TreesSupported)
         {
             throw new PlatformNotSupportedException(
                 string.Create(CultureInfo.InvariantCulture, $"ProcessTree({pid}): the tree kill and stop are implemented on Linux (5.3 and later, for pidfds) and Windows, not on {Platform.Name}."));

@@ -3,7 +3,7 @@ using OsKill.Core;
 namespace OsKill;
 
 /// <summary>
-/// How <see cref="ProcessHandle.StopAsync"/> stops a process: a chain of (signal, timeout) steps,
+/// How <see cref="ProcessHandle.StopAsync"/> stops a process: a chain of steps (<see cref="StopStep.SendSignal"/>, or on Windows <see cref="StopStep.Terminate"/>),
 /// like util-linux <c>kill --timeout</c>. Each step sends its signal and waits; the first step after
 /// which the process has exited ends the stop.
 /// </summary>
@@ -34,9 +34,14 @@ public sealed class StopOptions
 
         foreach (StopStep step in array)
         {
+            if (!step.IsDefined)
+            {
+                throw new ArgumentException("A step is default(StopStep), which sends nothing: make steps with StopStep.SendSignal or StopStep.Terminate.", nameof(steps));
+            }
+
             if (step.Timeout < TimeSpan.Zero && step.Timeout != Timeout.InfiniteTimeSpan)
             {
-                throw new ArgumentException($"The step with {OsException.SignalText(step.Signal)} has a negative timeout ({step.Timeout}).", nameof(steps));
+                throw new ArgumentException($"The step \"{step}\" has a negative timeout ({step.Timeout}).", nameof(steps));
             }
         }
 
@@ -55,8 +60,9 @@ public sealed class StopOptions
 
     /// <summary>
     /// Polite, then forced: <paramref name="politeSignal"/> (default SIGTERM; Ctrl+C on Windows),
-    /// wait up to <paramref name="gracePeriod"/>, then SIGKILL (TerminateProcess on Windows) and
-    /// wait up to 5 s more.
+    /// wait up to <paramref name="gracePeriod"/>, then the platform's forced end and wait up to 5 s
+    /// more: SIGKILL; on Windows <see cref="StopStep.Terminate"/> with exit code −1, the code every
+    /// forced end gives there.
     /// </summary>
     /// <param name="gracePeriod">How long the process gets to exit after the polite signal.</param>
     /// <param name="politeSignal">The polite signal, such as SIGINT or SIGHUP.</param>
@@ -64,6 +70,6 @@ public sealed class StopOptions
     public static StopOptions Graceful(TimeSpan gracePeriod, int? politeSignal = null)
     {
         int polite = politeSignal ?? PlatformServices.PoliteStopSignal;
-        return new StopOptions([new StopStep(polite, gracePeriod), new StopStep(PlatformServices.ForceStopSignal, DefaultGracePeriod)]);
+        return new StopOptions([StopStep.SendSignal(polite, gracePeriod), PlatformServices.ForcedStopStep(DefaultGracePeriod)]);
     }
 }

@@ -29,7 +29,7 @@ internal static class SoakServer
 
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    private static readonly StopOptions Steps = new([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(200)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
+    private static readonly StopOptions Steps = new([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(200)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
 
     private static readonly List<string> s_cgroups = [];
 
@@ -185,7 +185,7 @@ internal static class SoakServer
             case "kill-tree-pid":
                 return Describe(ProcessTree.KillAsync(pid, cancellationToken));
             case "kill-tree-pidfd":
-                return Describe(ProcessTree.KillAsync(pidfd!, cancellationToken));
+                return Describe(KillTreeThroughPidfdAsync(pidfd!, cancellationToken));
             case "stop-tree-handle":
                 return Describe(handle!.StopTreeAsync(Steps, cancellationToken));
             case "stop-tree-pid":
@@ -217,13 +217,20 @@ internal static class SoakServer
         Task.WaitAll([.. Enumerable.Range(0, PoolThreads).Select(_ => Task.Run(() => all.SignalAndWait(Bound)))]);
     }
 
+    /// <summary>A tree kill from a pidfd the caller keeps: a handle over a duplicate, then its KillTreeAsync.</summary>
+    private static async Task<TreeKillResult> KillTreeThroughPidfdAsync(SafePidfdHandle pidfd, CancellationToken cancellationToken)
+    {
+        using var handle = ProcessHandle.FromPidfd(pidfd);
+        return await handle.KillTreeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<string> Describe<T>(Task<T> call) where T : notnull
     {
         T result = await call.ConfigureAwait(false);
         return result switch
         {
             TreeKillResult kill => $"killed {string.Join(',', kill.KilledPids)}",
-            TreeStopResult stop => $"exited={stop.Exited} step={stop.StepIndex} members={stop.Members} killed={stop.Killed}",
+            TreeStopResult stop => $"exited={stop.Exited} step={stop.StepIndex} members={stop.MemberCount} killed={stop.KilledCount}",
             StopResult stop => $"exited={stop.Exited} step={stop.StepIndex}",
             _ => result.ToString() ?? string.Empty,
         };

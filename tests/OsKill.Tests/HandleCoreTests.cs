@@ -20,7 +20,7 @@ public class HandleCoreTests
         int fd = ((SafePidfdHandle)handle.SafeHandle).FileDescriptor;
 
 #pragma warning disable xUnit1051 // no token on purpose: only the Dispose may end it
-        Task<TreeStopResult> stop = handle.StopTreeAsync(new StopOptions([new StopStep(Signal.SIGUSR1, Long), new StopStep(Signal.SIGTERM, Long)]));
+        Task<TreeStopResult> stop = handle.StopTreeAsync(new StopOptions([StopStep.SendSignal(Signal.SIGUSR1, Long), StopStep.SendSignal(Signal.SIGTERM, Long)]));
 #pragma warning restore xUnit1051
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
         Assert.False(stop.IsCompleted);
@@ -45,7 +45,7 @@ public class HandleCoreTests
 
         // One step the child survives: the tree call ends with the process alive, so its pidfds
         // still name its pid (a reaped process's pidfd says Pid: -1).
-        TreeStopResult result = await handle.StopTreeAsync(new StopOptions([new StopStep(Signal.SIGUSR1, TimeSpan.FromMilliseconds(100))]), Ct);
+        TreeStopResult result = await handle.StopTreeAsync(new StopOptions([StopStep.SendSignal(Signal.SIGUSR1, TimeSpan.FromMilliseconds(100))]), Ct);
 
         Assert.False(result.Exited);
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
@@ -60,17 +60,17 @@ public class HandleCoreTests
         StopOptions options = StopOptions.Default;
 
         Assert.Same(options, StopOptions.Default);
-        Assert.Equal([new StopStep(Signal.SIGTERM, StopOptions.DefaultGracePeriod), new StopStep(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
+        Assert.Equal([StopStep.SendSignal(Signal.SIGTERM, StopOptions.DefaultGracePeriod), StopStep.SendSignal(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
 
         // Not an array behind a read-only interface: a cast cannot reach the shared steps.
         Assert.False(options.Steps is StopStep[], "the steps are an array, which a cast could change");
-        Assert.Throws<NotSupportedException>(() => ((IList<StopStep>)options.Steps)[0] = new StopStep(Signal.SIGINT, TimeSpan.Zero));
+        Assert.Throws<NotSupportedException>(() => ((IList<StopStep>)options.Steps)[0] = StopStep.SendSignal(Signal.SIGINT, TimeSpan.Zero));
         Assert.Equal(Signal.SIGTERM, StopOptions.Default.Steps[0].Signal);
 
         // Nor can the caller's own array change options made from it.
-        StopStep[] mine = [new StopStep(Signal.SIGHUP, TimeSpan.Zero)];
+        StopStep[] mine = [StopStep.SendSignal(Signal.SIGHUP, TimeSpan.Zero)];
         var made = new StopOptions(mine);
-        mine[0] = new StopStep(Signal.SIGINT, TimeSpan.Zero);
+        mine[0] = StopStep.SendSignal(Signal.SIGINT, TimeSpan.Zero);
         Assert.Equal(Signal.SIGHUP, made.Steps[0].Signal);
     }
 

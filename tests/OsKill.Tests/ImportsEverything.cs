@@ -20,7 +20,7 @@ internal static class ImportsEverything
         typeof(Audit), typeof(ConsoleControl), typeof(ConsoleEvent), typeof(Os), typeof(OsException),
         typeof(PermissionDeniedException), typeof(ProcessContainer), typeof(ExitStatus), typeof(ProcessExtensions),
         typeof(ProcessHandle), typeof(ProcessLookupException), typeof(ProcessTree), typeof(SafePidfdHandle), typeof(Signal),
-        typeof(StopOptions), typeof(StopResult), typeof(StopStep), typeof(TreeKillResult), typeof(TreeStopResult),
+        typeof(StopOptions), typeof(StopOutcome), typeof(StopResult), typeof(StopStep), typeof(TreeKillResult), typeof(TreeStopResult),
     ];
 
     // The .NET types these usings bring, so that none of them is unused.

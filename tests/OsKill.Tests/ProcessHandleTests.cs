@@ -30,11 +30,12 @@ public class ProcessHandleTests
         using Child child = await Child.StartAsync("catch", "USR1", "USR2");
         using var byPid = ProcessHandle.Open(child.Pid);
         using var byProcess = ProcessHandle.FromProcess(child.Process);
-        using ProcessHandle byExtension = child.Process.OpenHandle();
+        using SafePidfdHandle callers = Os.PidfdOpen(child.Pid);
+        using var byPidfd = ProcessHandle.FromPidfd(callers);
 
         Assert.Equal(child.Pid, byPid.Pid);
         Assert.Equal(child.Pid, byProcess.Pid);
-        Assert.Equal(child.Pid, byExtension.Pid);
+        Assert.Equal(child.Pid, byPidfd.Pid);
         Assert.Equal($"process {child.Pid}", byPid.ToString());
         SafePidfdHandle pidfd = Assert.IsType<SafePidfdHandle>(byPid.SafeHandle);
         Assert.Equal(child.Pid, pidfd.Pid);
@@ -48,7 +49,7 @@ public class ProcessHandleTests
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
         byProcess.Signal(Signal.SIGUSR2);
         await child.WaitForLineAsync($"got {Signal.SIGUSR2}");
-        byExtension.Signal(0);
+        byPidfd.Signal(0);
 
         // The catch child exits with the number of the first signal it received.
         Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
@@ -344,7 +345,29 @@ public class ProcessHandleTests
         ProcessLookupException e = Assert.Throws<ProcessLookupException>(() => ProcessHandle.FromProcess(child.Process));
         Assert.Equal(3, e.Errno);
         Assert.Equal(child.Pid, e.Pid);
-        Assert.Throws<ProcessLookupException>(() => child.Process.OpenHandle());
+    }
+
+    [Fact]
+    public async Task FromPidfd_works_on_a_duplicate_so_the_caller_keeps_its_pidfd()
+    {
+        using Child child = await Child.StartAsync("catch", "USR1");
+        using SafePidfdHandle callers = Os.PidfdOpen(child.Pid);
+        var handle = ProcessHandle.FromPidfd(callers);
+        SafePidfdHandle own = Assert.IsType<SafePidfdHandle>(handle.SafeHandle);
+
+        Assert.Equal(child.Pid, handle.Pid);
+        Assert.NotEqual(callers.FileDescriptor, own.FileDescriptor);
+        handle.Signal(Signal.SIGUSR1);
+        await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
+        handle.Dispose();
+
+        Assert.True(own.IsClosed);
+        Assert.False(callers.IsClosed);
+        Os.Kill(callers, 0);
+        Assert.Throws<ArgumentNullException>(() => ProcessHandle.FromPidfd(null!));
+        callers.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => ProcessHandle.FromPidfd(callers));
+        Assert.Equal(Signal.SIGUSR1, await child.FinishAsync());
     }
 
     [Fact]
@@ -395,9 +418,9 @@ public class ProcessHandleTests
 
             StopResult result = await handle.StopAsync(StopOptions.Graceful(TimeSpan.FromMilliseconds(100)), Ct);
             Assert.True(result.Exited);
-            Assert.True(result.AlreadyExited);
+            Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
             Assert.Null(result.StepIndex);
-            Assert.Null(result.Signal);
+            Assert.Null(result.Step);
         }
 
         // The handle from the Process still knows how A ended; the one by pid cannot.
@@ -406,7 +429,7 @@ public class ProcessHandleTests
 
         // Process.StopAsync on A's Process, whose pid is now B's, must not stop B either.
         StopResult viaProcess = await a.Process.StopAsync(StopOptions.Graceful(TimeSpan.FromMilliseconds(100), Signal.SIGINT), Ct);
-        Assert.True(viaProcess.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, viaProcess.Outcome);
         Assert.Null(viaProcess.StepIndex);
         Assert.Equal(new ExitStatus(0, null), viaProcess.ExitStatus);
 

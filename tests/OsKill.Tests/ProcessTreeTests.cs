@@ -164,7 +164,7 @@ public class ProcessTreeTests
             List<Trees.Seen> before = await Trees.WaitForAliveAsync(marker, Trees.StaticBashTreeSize, Grow);
             using SafePidfdHandle pidfd = Os.PidfdOpen(root.Id);
 
-            TreeKillResult result = await ProcessTree.KillAsync(pidfd, Ct);
+            TreeKillResult result = await PidfdTree.KillAsync(pidfd, Ct);
 
             Assert.Equal(root.Id, result.KilledPids[0]);
             Assert.Equal(Trees.StaticBashTreeSize, result.KilledCount);

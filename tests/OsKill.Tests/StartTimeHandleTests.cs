@@ -56,7 +56,7 @@ public class StartTimeHandleTests
         using Child child = await Child.StartAsync("ignore", "TERM");
         using var handle = ProcessHandle.OpenByStartTime(child.Pid);
 
-        var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(300)), new StopStep(Signal.SIGKILL, Generous)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(300)), StopStep.SendSignal(Signal.SIGKILL, Generous)]);
         StopResult result = await handle.StopAsync(options, Ct);
 
         Assert.True(result.Exited);
@@ -79,7 +79,7 @@ public class StartTimeHandleTests
         Assert.Throws<ProcessLookupException>(() => handle.Signal(Signal.SIGUSR1));
         await handle.WaitForExitAsync(Ct).WaitAsync(Generous, Ct);
         StopResult stop = await handle.StopAsync(StopOptions.Graceful(TimeSpan.FromMilliseconds(100)), Ct);
-        Assert.True(stop.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, stop.Outcome);
         await Assert.ThrowsAsync<PlatformNotSupportedException>(() => handle.KillTreeAsync(Ct));
 
         // Control: by pid, a signal does reach B, and it is the first B ever got.

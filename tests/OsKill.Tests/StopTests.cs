@@ -23,9 +23,9 @@ public class StopTests
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Long), Ct);
 
         Assert.True(result.Exited);
-        Assert.False(result.AlreadyExited);
+        Assert.Equal(StopOutcome.ExitedAtStep, result.Outcome);
         Assert.Equal(0, result.StepIndex);
-        Assert.Equal(Signal.SIGTERM, result.Signal);
+        Assert.Equal(Signal.SIGTERM, result.Step?.Signal);
 
         // It exited in the polite step, so the grace period was not used up.
         Assert.True(result.Elapsed < Long, $"elapsed {result.Elapsed}");
@@ -47,9 +47,9 @@ public class StopTests
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Short), Ct);
 
         Assert.True(result.Exited);
-        Assert.False(result.AlreadyExited);
+        Assert.Equal(StopOutcome.ExitedAtStep, result.Outcome);
         Assert.Equal(1, result.StepIndex);
-        Assert.Equal(Signal.SIGKILL, result.Signal);
+        Assert.Equal(Signal.SIGKILL, result.Step?.Signal);
 
         // The grace period was given in full (less a timer tick) before the SIGKILL.
         Assert.True(result.Elapsed >= Short - TimeSpan.FromMilliseconds(20), $"elapsed {result.Elapsed}");
@@ -99,7 +99,7 @@ public class StopTests
         // certain (SIG_IGN) but dying within 200 ms is not on a busy machine.
         var step = TimeSpan.FromMilliseconds(200);
         StopOptions Chain(TimeSpan intTimeout, TimeSpan hupTimeout) => new(
-            [new StopStep(Signal.SIGINT, intTimeout), new StopStep(Signal.SIGHUP, hupTimeout), new StopStep(Signal.SIGKILL, Long)]);
+            [StopStep.SendSignal(Signal.SIGINT, intTimeout), StopStep.SendSignal(Signal.SIGHUP, hupTimeout), StopStep.SendSignal(Signal.SIGKILL, Long)]);
 
         // Dies of SIGINT; ignores SIGINT and dies of SIGHUP; ignores both and needs SIGKILL. These
         // are plain `sleep`s (sh sets SIG_IGN, which survives exec), so that each death is the
@@ -121,10 +121,10 @@ public class StopTests
             hupHandle.StopAsync(Chain(step, Long), Ct),
             killHandle.StopAsync(Chain(step, step), Ct));
 
-        Assert.All(results, r => Assert.True(r.Exited && !r.AlreadyExited));
-        Assert.Equal((0, Signal.SIGINT), (results[0].StepIndex, results[0].Signal));
-        Assert.Equal((1, Signal.SIGHUP), (results[1].StepIndex, results[1].Signal));
-        Assert.Equal((2, Signal.SIGKILL), (results[2].StepIndex, results[2].Signal));
+        Assert.All(results, r => Assert.True(r.Outcome == StopOutcome.ExitedAtStep));
+        Assert.Equal((0, Signal.SIGINT), (results[0].StepIndex, results[0].Step?.Signal));
+        Assert.Equal((1, Signal.SIGHUP), (results[1].StepIndex, results[1].Step?.Signal));
+        Assert.Equal((2, Signal.SIGKILL), (results[2].StepIndex, results[2].Step?.Signal));
         Assert.True(results[1].Elapsed >= TimeSpan.FromMilliseconds(180), $"elapsed {results[1].Elapsed}");
         Assert.True(results[2].Elapsed >= TimeSpan.FromMilliseconds(380), $"elapsed {results[2].Elapsed}");
 
@@ -141,17 +141,17 @@ public class StopTests
     public async Task Graceful_takes_the_polite_signal_and_the_grace_period()
     {
         var options = StopOptions.Graceful(TimeSpan.FromSeconds(7), Signal.SIGINT);
-        Assert.Equal([new StopStep(Signal.SIGINT, TimeSpan.FromSeconds(7)), new StopStep(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
+        Assert.Equal([StopStep.SendSignal(Signal.SIGINT, TimeSpan.FromSeconds(7)), StopStep.SendSignal(Signal.SIGKILL, StopOptions.DefaultGracePeriod)], options.Steps);
         Assert.Equal(TimeSpan.FromSeconds(5), StopOptions.DefaultGracePeriod);
-        Assert.Equal([new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(5)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Default.Steps);
-        Assert.Equal([new StopStep(Signal.SIGTERM, Short), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Graceful(Short).Steps);
+        Assert.Equal([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromSeconds(5)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Default.Steps);
+        Assert.Equal([StopStep.SendSignal(Signal.SIGTERM, Short), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))], StopOptions.Graceful(Short).Steps);
 
         using Child child = await Child.StartAsync("catch-exit", "INT", "TERM");
         using var handle = ProcessHandle.Open(child.Pid);
         StopResult result = await handle.StopAsync(options, Ct);
 
         Assert.Equal(0, result.StepIndex);
-        Assert.Equal(Signal.SIGINT, result.Signal);
+        Assert.Equal(Signal.SIGINT, result.Step?.Signal);
         Assert.Equal(Signal.SIGINT, await child.WaitForExitAsync());
     }
 
@@ -165,10 +165,10 @@ public class StopTests
             polite.Process.StopAsync(cancellationToken: Ct),
             stubborn.Process.StopAsync(StopOptions.Graceful(Short), Ct));
 
-        Assert.Equal((0, Signal.SIGTERM), (results[0].StepIndex, results[0].Signal));
+        Assert.Equal((0, Signal.SIGTERM), (results[0].StepIndex, results[0].Step?.Signal));
         Assert.Equal(new ExitStatus(Signal.SIGTERM, null), results[0].ExitStatus);
-        Assert.Equal((1, Signal.SIGKILL), (results[1].StepIndex, results[1].Signal));
-        Assert.True(results.All(r => r.Exited && !r.AlreadyExited));
+        Assert.Equal((1, Signal.SIGKILL), (results[1].StepIndex, results[1].Step?.Signal));
+        Assert.True(results.All(r => r.Outcome == StopOutcome.ExitedAtStep));
         Assert.Equal(Signal.SIGTERM, await polite.WaitForExitAsync());
         Assert.Equal(128 + Signal.SIGKILL, await stubborn.WaitForExitAsync());
     }
@@ -186,9 +186,9 @@ public class StopTests
         foreach (StopResult result in new[] { viaHandle, viaProcess })
         {
             Assert.True(result.Exited);
-            Assert.True(result.AlreadyExited);
+            Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
             Assert.Null(result.StepIndex);
-            Assert.Null(result.Signal);
+            Assert.Null(result.Step);
             Assert.Equal(new ExitStatus(0, null), result.ExitStatus);
             Assert.True(result.Elapsed < Long, $"elapsed {result.Elapsed}");
         }
@@ -207,7 +207,7 @@ public class StopTests
 
         StopResult result = await handle.StopAsync(StopOptions.Graceful(Short), Ct);
 
-        Assert.True(result.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
         Assert.Null(result.StepIndex);
         Assert.Equal(new ExitStatus(null, Signal.SIGUSR1), result.ExitStatus);
         Assert.Equal(Signal.SIGUSR1, SpawnedProcess.SignalOf(spawned.Reap()));
@@ -259,10 +259,10 @@ public class StopTests
         using Child child = await Child.StartAsync("ignore", "TERM");
         using var handle = ProcessHandle.Open(child.Pid);
 
-        StopResult result = await handle.StopAsync(new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(200))]), Ct);
+        StopResult result = await handle.StopAsync(new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(200))]), Ct);
 
         Assert.False(result.Exited);
-        Assert.False(result.AlreadyExited);
+        Assert.Equal(StopOutcome.StillRunning, result.Outcome);
         Assert.Null(result.StepIndex);
         Assert.Null(result.ExitStatus);
         Assert.True(result.Elapsed >= TimeSpan.FromMilliseconds(180), $"elapsed {result.Elapsed}");
@@ -276,13 +276,13 @@ public class StopTests
         Assert.Equal("steps", Assert.Throws<ArgumentException>(() => new StopOptions([])).ParamName);
         Assert.Throws<ArgumentNullException>(() => new StopOptions(null!));
         ArgumentException negative = Assert.Throws<ArgumentException>(() => new StopOptions(
-            [new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(1)), new StopStep(Signal.SIGKILL, TimeSpan.FromMilliseconds(-2))]));
+            [StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromSeconds(1)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromMilliseconds(-2))]));
         Assert.Equal("steps", negative.ParamName);
         Assert.Contains("negative", negative.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => StopOptions.Graceful(TimeSpan.FromSeconds(-1)));
 
         // Zero and infinite timeouts are fine, and the steps are a copy.
-        var steps = new List<StopStep> { new(Signal.SIGTERM, TimeSpan.Zero), new(Signal.SIGKILL, Timeout.InfiniteTimeSpan) };
+        var steps = new List<StopStep> { StopStep.SendSignal(Signal.SIGTERM, TimeSpan.Zero), StopStep.SendSignal(Signal.SIGKILL, Timeout.InfiniteTimeSpan) };
         var options = new StopOptions(steps);
         steps.Clear();
         Assert.Equal(2, options.Steps.Count);

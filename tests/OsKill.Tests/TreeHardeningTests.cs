@@ -120,7 +120,7 @@ public class TreeHardeningTests
         List<(int Pid, int Sig)> log = [];
         AddKillHook(scope, log, (pid, sig) => new InvalidOperationException($"the test host's thread {thread.Tid} was about to be sent signal {sig} (pid {pid})"));
 
-        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => InScopeAsync(scope, () => ProcessTree.KillAsync(pidfd, Ct)));
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => InScopeAsync(scope, () => PidfdTree.KillAsync(pidfd, Ct)));
 
         Assert.Contains($"thread {thread.Tid}", e.Message, StringComparison.Ordinal);
         Assert.Contains($"calling process (pid {Environment.ProcessId})", e.Message, StringComparison.Ordinal);
@@ -153,7 +153,7 @@ public class TreeHardeningTests
         {
             using SafePidfdHandle pidfd = Os.PidfdOpen(sleep.Id, PidfdThread);
 
-            ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => ProcessTree.KillAsync(pidfd, Ct));
+            ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => PidfdTree.KillAsync(pidfd, Ct));
 
             Assert.Contains("PIDFD_THREAD", e.Message, StringComparison.Ordinal);
             Assert.Contains($"Os.PidfdOpen({sleep.Id})", e.Message, StringComparison.Ordinal);

@@ -31,7 +31,7 @@ public class TreeStopNotFrozenTests
                     },
                     Ct);
                 using var handle = ProcessHandle.Open(bash.Id);
-                var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromSeconds(1)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(30))]);
+                var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromSeconds(1)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(30))]);
 
                 TreeStopResult result = await handle.StopTreeAsync(options, Ct);
                 await thaw;
@@ -39,7 +39,7 @@ public class TreeStopNotFrozenTests
                 Assert.True(result.Exited);
                 Assert.Equal(1, result.StepIndex);
                 Assert.Contains(grandchild, result.NotFrozenPids);
-                Assert.True(result.Killed >= 1);
+                Assert.True(result.KilledCount >= 1);
                 Assert.DoesNotContain(before, Trees.StillAlive);
             });
         });

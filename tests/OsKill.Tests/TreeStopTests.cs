@@ -33,11 +33,11 @@ public class TreeStopTests
             TreeStopResult result = await bash.StopTreeAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct);
 
             Assert.True(result.Exited);
-            Assert.False(result.AlreadyExited);
+            Assert.Equal(StopOutcome.ExitedAtStep, result.Outcome);
             Assert.Equal(0, result.StepIndex);
-            Assert.Equal(Signal.SIGTERM, result.Signal);
-            Assert.Equal(3, result.Members);
-            Assert.Equal(0, result.Killed);
+            Assert.Equal(Signal.SIGTERM, result.Step?.Signal);
+            Assert.Equal(3, result.MemberCount);
+            Assert.Equal(0, result.KilledCount);
             Assert.DoesNotContain(before, Trees.StillAlive);
             Assert.Empty(Trees.Alive(marker));
             Assert.True(
@@ -55,14 +55,14 @@ public class TreeStopTests
                 // bash dies of SIGTERM in the polite step, so the sleep that ignores SIGTERM is
                 // reparented to init: no walk can find it any more. The stop still holds its pidfd
                 // from the first freeze, so the forced step reaches it.
-                var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(500)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
+                var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(500)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
                 TreeStopResult result = await bash.StopTreeAsync(options, Ct);
 
                 Assert.True(result.Exited, result.ToString());
                 Assert.Equal(1, result.StepIndex);
-                Assert.Equal(Signal.SIGKILL, result.Signal);
-                Assert.Equal(3, result.Members);
-                Assert.Equal(1, result.Killed);
+                Assert.Equal(Signal.SIGKILL, result.Step?.Signal);
+                Assert.Equal(3, result.MemberCount);
+                Assert.Equal(1, result.KilledCount);
                 Assert.DoesNotContain(before, Trees.StillAlive);
                 Assert.Empty(Trees.Alive(marker));
             },
@@ -96,7 +96,7 @@ public class TreeStopTests
                 TreeKillResult result;
                 if (viaHandle)
                 {
-                    using ProcessHandle handle = root.OpenHandle();
+                    using var handle = ProcessHandle.FromProcess(root);
                     result = await handle.KillTreeAsync(Ct);
                     Assert.False(handle.IsAlive);
                 }

@@ -67,7 +67,7 @@ public class WaitLifecycleTests
         using Child child = await Child.StartAsync("ignore", "TERM");
         using var handle = ProcessHandle.Open(child.Pid);
         var step = TimeSpan.FromMilliseconds(600);
-        var options = new StopOptions([new StopStep(Signal.SIGTERM, step), new StopStep(Signal.SIGKILL, Long)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, step), StopStep.SendSignal(Signal.SIGKILL, Long)]);
 
         StopResult result = await GracefulStop.RunAsync(handle, options, longestTimer: TimeSpan.FromMilliseconds(100), Ct);
 
@@ -81,12 +81,12 @@ public class WaitLifecycleTests
     {
         foreach (TimeSpan t in new[] { TimeSpan.MaxValue, TimeSpan.FromDays(50), Timeout.InfiniteTimeSpan, TimeSpan.Zero })
         {
-            Assert.Equal(t, new StopOptions([new StopStep(Signal.SIGTERM, t)]).Steps[0].Timeout);
+            Assert.Equal(t, new StopOptions([StopStep.SendSignal(Signal.SIGTERM, t)]).Steps[0].Timeout);
         }
 
         foreach (TimeSpan t in new[] { TimeSpan.MinValue, TimeSpan.FromTicks(-1), TimeSpan.FromMilliseconds(-2) })
         {
-            ArgumentException e = Assert.Throws<ArgumentException>(() => new StopOptions([new StopStep(Signal.SIGTERM, t)]));
+            ArgumentException e = Assert.Throws<ArgumentException>(() => new StopOptions([StopStep.SendSignal(Signal.SIGTERM, t)]));
             Assert.Equal("steps", e.ParamName);
         }
     }
@@ -102,7 +102,7 @@ public class WaitLifecycleTests
         using Child child = await Child.StartAsync("catch", "USR1", "TERM");
         using var handle = ProcessHandle.Open(child.Pid);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var options = new StopOptions([new StopStep(Signal.SIGUSR1, new TimeSpan(ticks)), new StopStep(next, Long)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGUSR1, new TimeSpan(ticks)), StopStep.SendSignal(next, Long)]);
 
         Task running = stop(handle, options, cts.Token);
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
@@ -130,7 +130,7 @@ public class WaitLifecycleTests
 
 #pragma warning disable xUnit1051 // no token on purpose: only the Dispose may end these
         Task[] waits = [handle.WaitForExitAsync(), handle.WaitForExitAsync(CancellationToken.None), handle.WaitForExitAsync(Ct)];
-        Task<StopResult> stop = handle.StopAsync(new StopOptions([new StopStep(Signal.SIGUSR1, Long), new StopStep(Signal.SIGTERM, Long)]));
+        Task<StopResult> stop = handle.StopAsync(new StopOptions([StopStep.SendSignal(Signal.SIGUSR1, Long), StopStep.SendSignal(Signal.SIGTERM, Long)]));
 #pragma warning restore xUnit1051
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
         Assert.DoesNotContain(waits, w => w.IsCompleted);
@@ -176,7 +176,7 @@ public class WaitLifecycleTests
         var handle = ProcessHandle.Open(child.Pid);
 
 #pragma warning disable xUnit1051 // no token on purpose: only the Dispose may end it
-        Task<TreeStopResult> stop = handle.StopTreeAsync(new StopOptions([new StopStep(Signal.SIGUSR1, Long), new StopStep(Signal.SIGTERM, Long)]));
+        Task<TreeStopResult> stop = handle.StopTreeAsync(new StopOptions([StopStep.SendSignal(Signal.SIGUSR1, Long), StopStep.SendSignal(Signal.SIGTERM, Long)]));
 #pragma warning restore xUnit1051
         await child.WaitForLineAsync($"got {Signal.SIGUSR1}");
         Assert.False(stop.IsCompleted);

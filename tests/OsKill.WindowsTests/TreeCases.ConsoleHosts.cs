@@ -40,12 +40,12 @@ internal static partial class TreeCases
         IReadOnlyList<int>? order = null;
         if (stop)
         {
-            var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(2)), new StopStep(99, Seen)]);
+            var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(2)), StopStep.Terminate(99, Seen)]);
             TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
             Info(name, $"{r}; tree {Fmt(pids)}, console host(s) {Fmt(hosts)}");
             Check.True(r.Exited, $"the tree did not exit: {r}");
             Check.Equal<int?>(1, r.StepIndex, "the step that ended the tree (exit code 99)");
-            (expected, found, killed) = (99, r.Members, r.Killed);
+            (expected, found, killed) = (99, r.MemberCount, r.KilledCount);
         }
         else
         {

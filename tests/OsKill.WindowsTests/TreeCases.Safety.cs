@@ -117,11 +117,11 @@ internal static partial class TreeCases
         Check.True(seen.Count >= 2 && seen[^1] == (leaf, -1), $"the events of the vetoed kill: expected others, then ({leaf}, -1) last; got {Fmt(seen)}");
         StillRunning(members, pids, beat, "the vetoed KillTreeAsync");
 
-        seen = Vetoed("StopTreeAsync (exit code 77)", leaf, () => handle.StopTreeAsync(new StopOptions([new StopStep(77, Seen)])).GetAwaiter().GetResult());
+        seen = Vetoed("StopTreeAsync (exit code 77)", leaf, () => handle.StopTreeAsync(new StopOptions([StopStep.Terminate(77, Seen)])).GetAwaiter().GetResult());
         Check.True(seen.Count >= 2 && seen.All(e => e.Sig == 77) && seen[^1].Pid == leaf, $"the events of the vetoed exit-code stop: expected (pid, 77), ({leaf}, 77) last; got {Fmt(seen)}");
         StillRunning(members, pids, beat, "the vetoed exit-code stop");
 
-        seen = Vetoed("StopTreeAsync (Ctrl+C)", root.Pid, () => handle.StopTreeAsync(new StopOptions([new StopStep(Signal.CTRL_C_EVENT, Seen)])).GetAwaiter().GetResult());
+        seen = Vetoed("StopTreeAsync (Ctrl+C)", root.Pid, () => handle.StopTreeAsync(new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, Seen)])).GetAwaiter().GetResult());
         Check.Equal($"({root.Pid},0)", Fmt(seen), "the events of the vetoed Ctrl+C stop (one, for the console of the root)");
         Thread.Sleep(1000);
         StillRunning(members, pids, beat, "the vetoed Ctrl+C stop (its members exit 130 on Ctrl+C)");
@@ -302,7 +302,7 @@ internal static partial class TreeCases
         foreach ((string name, TimeSpan limit) in limits)
         {
             using var cts = new CancellationTokenSource(cancelAfter);
-            var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, limit), new StopStep(77, Seen)]);
+            var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, limit), StopStep.Terminate(77, Seen)]);
             var clock = Stopwatch.StartNew();
             TreeStopResult? r = null;
             try
@@ -320,7 +320,7 @@ internal static partial class TreeCases
         }
 
         var forced = Stopwatch.StartNew();
-        TreeStopResult end = handle.StopTreeAsync(new StopOptions([new StopStep(77, TimeSpan.MaxValue)])).GetAwaiter().GetResult();
+        TreeStopResult end = handle.StopTreeAsync(new StopOptions([StopStep.Terminate(77, TimeSpan.MaxValue)])).GetAwaiter().GetResult();
         Info("tree-stop-huge-timeouts", $"exit code 77 for TimeSpan.MaxValue: {end} after {forced.Elapsed.TotalMilliseconds:0} ms");
         Check.True(end.Exited && end.StepIndex == 0, $"the exit-code step with TimeSpan.MaxValue: {end}");
         foreach (int pid in pids)

@@ -292,18 +292,18 @@ internal static partial class TreeCases
         using var members = new Members(pids);
         using var handle = ProcessHandle.Open(root.Pid);
         int driverC = Program.DriverCtrlC;
-        var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(15)), new StopStep(77, Seen)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(15)), StopStep.Terminate(77, Seen)]);
 
         TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
 
-        Info("tree-stop-ctrl-c", $"{r.Members} members ({pids.Count} of this executable), step {Fmt(r.StepIndex)}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
+        Info("tree-stop-ctrl-c", $"{r.MemberCount} members ({pids.Count} of this executable), step {Fmt(r.StepIndex)}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
         Check.True(r.Exited, $"the tree did not exit: {r}");
         Check.Equal<int?>(0, r.StepIndex, "the step that ended the tree (Ctrl+C)");
 
         // The new console's host, conhost.exe, is a child of the root: a member too, which exits
         // once its last client has.
-        Check.True(r.Members is >= 3 and <= 4, $"members found: {r.Members}, expected the {pids.Count} of the tree, and maybe conhost.exe");
-        Check.Equal(0, r.Killed, "members ended by TerminateProcess");
+        Check.True(r.MemberCount is >= 3 and <= 4, $"members found: {r.MemberCount}, expected the {pids.Count} of the tree, and maybe conhost.exe");
+        Check.Equal(0, r.KilledCount, "members ended by TerminateProcess");
         foreach (int pid in pids)
         {
             Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(pid), $"exit code of member {pid} (130: its handler saw Ctrl+C)");
@@ -318,15 +318,15 @@ internal static partial class TreeCases
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
         using var handle = ProcessHandle.Open(root.Pid);
-        var options = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(1.5)), new StopStep(77, Seen)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(1.5)), StopStep.Terminate(77, Seen)]);
 
         TreeStopResult r = handle.StopTreeAsync(options).GetAwaiter().GetResult();
 
-        Info("tree-stop-escalates", $"{r.Members} members, step {Fmt(r.StepIndex)}, killed {r.Killed}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
+        Info("tree-stop-escalates", $"{r.MemberCount} members, step {Fmt(r.StepIndex)}, killed {r.KilledCount}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
         Check.True(r.Exited, $"the tree did not exit: {r}");
         Check.Equal<int?>(1, r.StepIndex, "the step that ended the tree (exit code 77)");
-        Check.Equal<int?>(77, r.Signal, "its signal");
-        Check.True(r.Killed == r.Members && r.Killed >= pids.Count, $"members ended by TerminateProcess: {r.Killed} of {r.Members} found, {pids.Count} of them this executable's (a console host, conhost.exe, may be a member too)");
+        Check.Equal<int?>(77, r.Step?.Signal, "its exit code");
+        Check.True(r.KilledCount == r.MemberCount && r.KilledCount >= pids.Count, $"members ended by TerminateProcess: {r.KilledCount} of {r.MemberCount} found, {pids.Count} of them this executable's (a console host, conhost.exe, may be a member too)");
         Check.Equal<int?>(77, r.ExitStatus?.ExitCode, "the root's exit status");
         foreach (int pid in pids)
         {
@@ -343,16 +343,16 @@ internal static partial class TreeCases
         using var members = new Members(pids);
         using var handle = ProcessHandle.FromProcess(root.Process);
 
-        var ctrlC = new StopOptions([new StopStep(Signal.CTRL_C_EVENT, Seen)]);
+        var ctrlC = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, Seen)]);
         ArgumentException e = Check.Throws<ArgumentException>(() => handle.StopTreeAsync(ctrlC).GetAwaiter().GetResult(), "StopTreeAsync with Ctrl+C, on a console shared with a process outside the tree");
         Check.True(e.Message.Contains(outsider.Pid.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), $"the refusal does not name the outsider {outsider.Pid}: {e.Message}");
         Thread.Sleep(300);
         Check.Equal(null, outsider.ExitCode, "the outsider's exit code");
         Check.Equal(Sorted(pids), Sorted(members.Alive()), "members alive after the refusal");
 
-        var terminate = new StopOptions([new StopStep(55, Seen)]);
+        var terminate = new StopOptions([StopStep.Terminate(55, Seen)]);
         TreeStopResult r = handle.StopTreeAsync(terminate).GetAwaiter().GetResult();
-        Check.True(r.Exited && r.StepIndex == 0 && r.Killed == pids.Count, $"the TerminateProcess-only stop: {r}");
+        Check.True(r.Exited && r.StepIndex == 0 && r.KilledCount == pids.Count, $"the TerminateProcess-only stop: {r}");
         Check.Equal<uint?>(55, members.ExitCode(pids[^1]), "exit code of the child");
         Check.Equal(null, outsider.ExitCode, "the outsider's exit code after the stop");
     }
@@ -363,7 +363,7 @@ internal static partial class TreeCases
         List<int> pids = WaitTree(root);
         using var members = new Members(pids);
         using var handle = ProcessHandle.Open(root.Pid);
-        var options = new StopOptions([new StopStep(Signal.CTRL_BREAK_EVENT, Seen)]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_BREAK_EVENT, Seen)]);
         TreeStopResult r;
         try
         {

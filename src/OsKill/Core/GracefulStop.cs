@@ -20,15 +20,9 @@ internal sealed class GracefulStop : IStopTarget
     internal static async Task<StopResult> RunAsync(ProcessHandle process, StopOptions options, TimeSpan longestTimer, CancellationToken cancellationToken)
     {
         StepChain.Outcome outcome = await StepChain.RunAsync(new GracefulStop(process), options, longestTimer, cancellationToken).ConfigureAwait(false);
-        return new StopResult
-        {
-            Exited = outcome.Exited,
-            AlreadyExited = outcome.Exited && outcome.StepIndex is null,
-            StepIndex = outcome.StepIndex,
-            Signal = outcome.StepIndex is int s ? options.Steps[s].Signal : null,
-            Elapsed = outcome.Elapsed,
-            ExitStatus = outcome.Exited ? process.ExitStatus : null,
-        };
+        return outcome.Exited
+            ? StopResult.EndedAfter(outcome.StepIndex, options, outcome.Elapsed, process.ExitStatus)
+            : StopResult.NotEnded(outcome.Elapsed);
     }
 
     /// <inheritdoc/>
@@ -42,7 +36,7 @@ internal sealed class GracefulStop : IStopTarget
 
         try
         {
-            _process.Signal(step.Signal);
+            _process.Signal(step.Number);
             return true;
         }
         catch (ProcessLookupException)

@@ -18,7 +18,48 @@ internal static partial class PlatformServices
     /// The forced step of the default stop: SIGKILL; on Windows TerminateProcess with exit code −1,
     /// the code every forced end gives there (tree kill, container kill, <see cref="System.Diagnostics.Process.Kill()"/>).
     /// </summary>
-    internal static int ForceStopSignal => OperatingSystem.IsWindows() ? Windows.Tree.WindowsProcessTree.KillExitCode : Signal.SIGKILL;
+    internal static StopStep ForcedStopStep(TimeSpan timeout) => OperatingSystem.IsWindows()
+        ? StopStep.Terminate(Windows.Tree.WindowsProcessTree.KillExitCode, timeout)
+        : StopStep.SendSignal(Signal.SIGKILL, timeout);
+
+    /// <summary>Whether a process can be ended with an exit code chosen from outside (TerminateProcess): Windows.</summary>
+    internal static bool ExitCodesSupported => OperatingSystem.IsWindows();
+
+    /// <summary>
+    /// Whether sending <paramref name="sig"/> as <see cref="Os.Kill(int, int)"/> does ends the process
+    /// with that number as its exit code: on Windows every number but the console events 0 and 1.
+    /// </summary>
+    internal static bool SignalEndsWithExitCode(int sig) =>
+        OperatingSystem.IsWindows() && sig is not (Windows.WindowsSignals.CtrlCEvent or Windows.WindowsSignals.CtrlBreakEvent);
+
+    /// <summary>Whether process trees can be killed and stopped here: Linux (pidfds) and Windows.</summary>
+    internal static bool TreesSupported => OperatingSystem.IsLinux() || OperatingSystem.IsWindows();
+
+    /// <summary>
+    /// The tree kill of <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>: on Linux the tree
+    /// opens the root's pidfd itself (and owns it); on Windows through a <see cref="ProcessHandle"/>.
+    /// </summary>
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
+    internal static Task<TreeKillResult> KillTreeByPidAsync(int rootPid, CancellationToken cancellationToken) => OperatingSystem.IsLinux()
+        ? Linux.Tree.LinuxProcessTree.KillAsync(rootPid, scanProc: !Linux.Tree.LinuxProcessTree.HaveChildrenFiles, cancellationToken)
+        : KillThroughHandleAsync(rootPid, cancellationToken);
+
+    /// <summary>
+    /// Opens the root of a tree call by pid. On Linux a thread id, which pidfd_open refuses, is an
+    /// <see cref="ArgumentException"/> for <paramref name="paramName"/> that says so.
+    /// </summary>
+    internal static ProcessHandle OpenTreeRoot(int rootPid, string paramName)
+    {
+        try
+        {
+            return ProcessHandle.Open(rootPid);
+        }
+        catch (OsException e) when (OperatingSystem.IsLinux() && Linux.Tree.LinuxProcessTree.IsThreadId(rootPid, e, out int process))
+        {
+            throw Linux.Tree.LinuxProcessTree.ThreadIdRefused(rootPid, process, paramName, e);
+        }
+    }
 
     /// <summary>Whether containers can be made here: Windows, or Linux with a cgroup v2 hierarchy mounted.</summary>
     internal static bool ContainersSupported =>
@@ -53,6 +94,12 @@ internal static partial class PlatformServices
         throw new PlatformNotSupportedException(
             $"Cannot open a handle for pid {pid}: ProcessHandle needs pidfds (Linux 5.3+) or Windows process handles; {PlatformServices.Name} has neither yet.");
     }
+
+    /// <summary>The handle core over a duplicate of a pidfd the caller keeps (Linux).</summary>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    internal static IProcessHandleCore FromPidfd(SafePidfdHandle pidfd) => OperatingSystem.IsLinux()
+        ? Linux.PidfdHandleCore.FromPidfd(pidfd)
+        : throw new PlatformNotSupportedException($"ProcessHandle.FromPidfd({pidfd}): pidfds exist only on Linux (5.3 and later), not on {Platform.Name}.");
 
     /// <summary>
     /// Opens the macOS/FreeBSD kind of handle core (pid plus start time) on any Unix: the tests use
@@ -133,5 +180,13 @@ internal static partial class PlatformServices
         }
 
         throw new PlatformNotSupportedException($"ProcessContainer is implemented with cgroup v2 on Linux and job objects on Windows, not on {PlatformServices.Name}.");
+    }
+
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
+    private static async Task<TreeKillResult> KillThroughHandleAsync(int rootPid, CancellationToken cancellationToken)
+    {
+        using ProcessHandle root = OpenTreeRoot(rootPid, nameof(rootPid));
+        return await root.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 }

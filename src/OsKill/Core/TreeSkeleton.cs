@@ -144,29 +144,29 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     /// </summary>
     public bool Send(int index, StopStep step, CancellationToken cancellationToken)
     {
-        _backend.BeginStep(step.Signal);
-        _stepSignal = step.Signal;
-        _groupStep = _backend.IsGroupSignal(step.Signal);
+        _backend.BeginStep(step.Number);
+        _stepSignal = step.Number;
+        _groupStep = _backend.IsGroupSignal(step.Number);
         if (_groupStep)
         {
             // A signal to a group the members share (a console): found without freezing, sent once.
             _rounds += WalkWithoutFreezing(cancellationToken);
-            return _backend.SendToGroup([.. Live()], step.Signal);
+            return _backend.SendToGroup([.. Live()], step.Number);
         }
 
         List<Exception> errors;
         using (_backend is IPriorityBoosting boosting ? boosting.Boost() : null)
         {
             FreezeOrThaw(cancellationToken);
-            AuditAllOrThaw(step.Signal);
-            if (_backend.IsKill(step.Signal))
+            AuditAllOrThaw(step.Number);
+            if (_backend.IsKill(step.Number))
             {
-                _reached = SignalAll(step.Signal, " while killing its process tree", out errors);
+                _reached = SignalAll(step.Number, " while killing its process tree", out errors);
                 _killed.UnionWith(_reached.Select(m => m.Pid));
             }
             else
             {
-                _reached = SignalAll(step.Signal, " while stopping its process tree", out errors);
+                _reached = SignalAll(step.Number, " while stopping its process tree", out errors);
                 errors.AddRange(Continue(all: true, " to let it act on the stop signal"));
             }
         }

@@ -7,17 +7,8 @@ internal static class TreeStop
         where TMember : TreeMember
     {
         StepChain.Outcome outcome = await StepChain.RunAsync(tree, options, StepChain.LongestTimer, cancellationToken).ConfigureAwait(false);
-        return new TreeStopResult
-        {
-            Exited = outcome.Exited,
-            AlreadyExited = outcome.Exited && outcome.StepIndex is null,
-            StepIndex = outcome.StepIndex,
-            Signal = outcome.StepIndex is int s ? options.Steps[s].Signal : null,
-            Elapsed = outcome.Elapsed,
-            Members = tree.Members.Count,
-            Killed = tree.KilledCount,
-            Rounds = tree.Rounds,
-            NotFrozenPids = [.. tree.NotFrozen],
-        };
+        return outcome.Exited
+            ? TreeStopResult.EndedAfter(outcome.StepIndex, options, outcome.Elapsed, tree.Members.Count, tree.KilledCount, tree.Rounds, [.. tree.NotFrozen])
+            : TreeStopResult.NotEnded(outcome.Elapsed, tree.Members.Count, tree.KilledCount, tree.Rounds, [.. tree.NotFrozen]);
     }
 }

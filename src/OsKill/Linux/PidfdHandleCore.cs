@@ -34,6 +34,14 @@ internal sealed class PidfdHandleCore : IProcessHandleCore
     /// <summary>Opens a pidfd for the process that has <paramref name="pid"/> now.</summary>
     internal static PidfdHandleCore Open(int pid) => new(Os.PidfdOpen(pid), pid);
 
+    /// <summary>A core over a duplicate of the caller's <paramref name="pidfd"/>, which the caller keeps.</summary>
+    internal static PidfdHandleCore FromPidfd(SafePidfdHandle pidfd)
+    {
+        using var lease = SafeHandleLease.Acquire(pidfd);
+        int pid = PidfdInfo.PidOf(pidfd);
+        return new PidfdHandleCore(Duplicate(pidfd, pid), pid);
+    }
+
     public bool HasExited() => PidfdExitWatcher.HasExited(_pidfd);
 
     public void Signal(int sig)
@@ -63,13 +71,13 @@ internal sealed class PidfdHandleCore : IProcessHandleCore
 
     public async Task<TreeKillResult> KillTreeAsync(CancellationToken cancellationToken)
     {
-        using SafePidfdHandle own = Duplicate();
+        using SafePidfdHandle own = Duplicate(_pidfd, Pid);
         return await LinuxProcessTree.KillAsync(own, scanProc: !LinuxProcessTree.HaveChildrenFiles, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<TreeStopResult> StopTreeAsync(StopOptions options, CancellationToken cancellationToken)
     {
-        using SafePidfdHandle own = Duplicate();
+        using SafePidfdHandle own = Duplicate(_pidfd, Pid);
         return await LinuxProcessTree.StopAsync(own, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -78,15 +86,15 @@ internal sealed class PidfdHandleCore : IProcessHandleCore
     /// <summary>A pidfd of the call's own for the same process: fcntl(F_DUPFD_CLOEXEC).</summary>
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
     /// <exception cref="OsException">The duplicate cannot be made, such as EMFILE when the process is out of descriptors.</exception>
-    private SafePidfdHandle Duplicate()
+    private static SafePidfdHandle Duplicate(SafePidfdHandle pidfd, int pid)
     {
-        using var lease = SafeHandleLease.Acquire(_pidfd);
+        using var lease = SafeHandleLease.Acquire(pidfd);
         int fd = Libc.Fcntl(lease.FileDescriptor, Libc.F_DUPFD_CLOEXEC_Linux, 0);
         if (fd < 0)
         {
-            throw OsException.FromErrno(Marshal.GetLastPInvokeError(), "fcntl", $"cannot duplicate the pidfd of pid {Pid} for a tree call", Pid, null);
+            throw OsException.FromErrno(Marshal.GetLastPInvokeError(), "fcntl", $"cannot duplicate the pidfd of pid {pid}", pid, null);
         }
 
-        return new SafePidfdHandle(fd, Pid);
+        return new SafePidfdHandle(fd, pid);
     }
 }

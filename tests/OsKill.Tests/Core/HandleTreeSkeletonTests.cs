@@ -89,14 +89,14 @@ public class HandleTreeSkeletonTests
         (FakeProcess root, List<FakeProcess> all) = world.Tree(children: 2, grandchildren: 1);
         var backend = new FakeHandleTreeBackend(world);
         using var tree = new TreeSkeleton<FakeMember>(backend, FakeTreeBackend.Root(root), m => m.Released = true);
-        var options = new StopOptions([new StopStep(Signal.SIGINT, TimeSpan.FromSeconds(5)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGINT, TimeSpan.FromSeconds(5)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
 
         TreeStopResult result = await TreeStop.RunAsync(tree, options, Ct);
 
         Assert.Equal(0, result.StepIndex);
         Assert.Equal(1, backend.GroupSends);
-        Assert.Equal(all.Count, result.Members);
-        Assert.Equal(0, result.Killed);
+        Assert.Equal(all.Count, result.MemberCount);
+        Assert.Equal(0, result.KilledCount);
         Assert.All(all, p => Assert.True(p.Exited, $"{p.Pid} survived"));
         Assert.All(all, p => Assert.DoesNotContain(Signal.SIGSTOP, p.Received));
     }
@@ -108,12 +108,12 @@ public class HandleTreeSkeletonTests
         (FakeProcess root, List<FakeProcess> all) = world.Tree(children: 2, grandchildren: 0);
         var backend = new FakeHandleTreeBackend(world);
         using var tree = new TreeSkeleton<FakeMember>(backend, FakeTreeBackend.Root(root), m => m.Released = true);
-        var options = new StopOptions([new StopStep(FakeHandleTreeBackend.ExitCode, TimeSpan.FromSeconds(5))]);
+        var options = new StopOptions([StopStep.SendSignal(FakeHandleTreeBackend.ExitCode, TimeSpan.FromSeconds(5))]);
 
         TreeStopResult result = await TreeStop.RunAsync(tree, options, Ct);
 
         Assert.Equal(0, result.StepIndex);
-        Assert.Equal(all.Count, result.Killed);
+        Assert.Equal(all.Count, result.KilledCount);
         Assert.All(all, p => Assert.Equal([Signal.SIGSTOP, FakeHandleTreeBackend.ExitCode], p.Received));
     }
 

@@ -113,14 +113,14 @@ public class TreeSkeletonTests
         stuck.NeverStops = true;
         var backend = new FakeTreeBackend(world);
         using var tree = new TreeSkeleton<FakeMember>(backend, FakeTreeBackend.Root(root), m => m.Released = true);
-        var options = new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(50)), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(50)), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
 
         TreeStopResult result = await TreeStop.RunAsync(tree, options, Ct);
 
         Assert.True(result.Exited);
         Assert.Equal(1, result.StepIndex);
         Assert.Equal([stuck.Pid], result.NotFrozenPids);
-        Assert.Equal(all.Count, result.Killed);
+        Assert.Equal(all.Count, result.KilledCount);
         Assert.All(all, p => Assert.Contains(Signal.SIGKILL, p.Received));
     }
 
@@ -136,14 +136,14 @@ public class TreeSkeletonTests
 
         var backend = new FakeTreeBackend(world);
         using var tree = new TreeSkeleton<FakeMember>(backend, FakeTreeBackend.Root(root), m => m.Released = true);
-        var options = new StopOptions([new StopStep(Signal.SIGKILL, TimeSpan.Zero), new StopStep(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.SIGKILL, TimeSpan.Zero), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(5))]);
 
         TreeStopResult result = await TreeStop.RunAsync(tree, options, Ct);
 
         Assert.Equal(1, result.StepIndex);
         Assert.All(all, p => Assert.Equal(2, p.Received.Count(s => s == Signal.SIGKILL)));
-        Assert.Equal(all.Count, result.Killed);
-        Assert.Equal(all.Count, result.Members);
+        Assert.Equal(all.Count, result.KilledCount);
+        Assert.Equal(all.Count, result.MemberCount);
     }
 
     [Fact]
@@ -230,7 +230,7 @@ public class TreeSkeletonTests
 
         TreeStopResult result = await TreeStop.RunAsync(tree, StopOptions.Graceful(TimeSpan.FromSeconds(1)), Ct);
 
-        Assert.True(result.AlreadyExited);
+        Assert.Equal(StopOutcome.AlreadyExited, result.Outcome);
         Assert.Null(result.StepIndex);
         Assert.Empty(root.Received);
     }

@@ -166,10 +166,10 @@ internal static class SingleProcessOps
         Trees.Seen root = target.Alive().Single(s => s.Pid == target.Pid);
         var grace = TimeSpan.FromMilliseconds(op.Pick(0, 50, 300));
         StopOptions options = op.Pick(
-            new StopOptions([new StopStep(Signal.SIGTERM, grace), new StopStep(Signal.SIGKILL, Operation.ShowLimit)]),
-            new StopOptions([new StopStep(Signal.SIGUSR1, grace), new StopStep(Signal.SIGTERM, grace), new StopStep(Signal.SIGKILL, Operation.ShowLimit)]),
-            new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(300))]));
-        int? vetoed = op.Chance(0.3) ? options.Steps[op.Random.Next(options.Steps.Count)].Signal : null;
+            new StopOptions([StopStep.SendSignal(Signal.SIGTERM, grace), StopStep.SendSignal(Signal.SIGKILL, Operation.ShowLimit)]),
+            new StopOptions([StopStep.SendSignal(Signal.SIGUSR1, grace), StopStep.SendSignal(Signal.SIGTERM, grace), StopStep.SendSignal(Signal.SIGKILL, Operation.ShowLimit)]),
+            new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(300))]));
+        int? vetoed = op.Chance(0.3) ? options.Steps[op.Random.Next(options.Steps.Count)].Number : null;
         var plan = new VetoPlan(target.Marker, vetoed, 1);
         TimeSpan? cancelAt = op.Chance(0.2) ? op.Delay(300) : null;
         TimeSpan? disposeAt = op.Chance(0.15) ? op.Delay(300) : null;
@@ -192,12 +192,12 @@ internal static class SingleProcessOps
             }
         }
 
-        if (plan.Fired is not null && plan.Signal == options.Steps[0].Signal)
+        if (plan.Fired is not null && plan.Signal == options.Steps[0].Number)
         {
             op.CheckAllStillAlive([root], "after a veto of the first step");
             if (trapper)
             {
-                await op.FenceAsync(target, options.Steps[0].Signal);
+                await op.FenceAsync(target, options.Steps[0].Number);
             }
         }
 
@@ -207,7 +207,7 @@ internal static class SingleProcessOps
         }
     }
 
-    internal static string Steps(StopOptions options) => string.Join(" ", options.Steps.Select(s => $"{Signal.Name(s.Signal)}:{s.Timeout.TotalMilliseconds:0}"));
+    internal static string Steps(StopOptions options) => string.Join(" ", options.Steps.Select(s => $"{Signal.Name(s.Number)}:{s.Timeout.TotalMilliseconds:0}"));
 
     internal static string At(TimeSpan? at) => at is TimeSpan t ? $"{t.TotalMilliseconds:0} ms" : "never";
 

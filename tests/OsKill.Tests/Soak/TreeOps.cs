@@ -33,7 +33,7 @@ internal static class TreeOps
         {
             Api.KillTree => handle!.KillTreeAsync(token),
             Api.TreeKillPid => ProcessTree.KillAsync(target.Pid, token),
-            _ => ProcessTree.KillAsync(pidfd!, token),
+            _ => PidfdTree.KillAsync(pidfd!, token),
         });
         Outcome<TreeKillResult> outcome = call.Outcome;
         op.Judge(api, outcome, plan, call.Cancelled, disposeAt is not null);
@@ -47,11 +47,11 @@ internal static class TreeOps
         Api api = op.Pick(Api.StopTree, Api.TreeStopPid);
         var grace = TimeSpan.FromMilliseconds(op.Pick(0, 100, 500));
         StopOptions options = op.Pick(
-            new StopOptions([new StopStep(Signal.SIGTERM, grace), new StopStep(Signal.SIGKILL, Operation.ShowLimit)]),
-            new StopOptions([new StopStep(Signal.SIGKILL, TimeSpan.Zero), new StopStep(Signal.SIGKILL, TimeSpan.Zero)]),
-            new StopOptions([new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(300))]),
-            new StopOptions([new StopStep(Signal.SIGUSR1, TimeSpan.FromMilliseconds(100)), new StopStep(Signal.SIGTERM, TimeSpan.FromMilliseconds(100)), new StopStep(Signal.SIGKILL, Operation.ShowLimit)]));
-        int? vetoed = op.Chance(0.3) ? op.Pick(Signal.SIGSTOP, options.Steps[op.Random.Next(options.Steps.Count)].Signal) : null;
+            new StopOptions([StopStep.SendSignal(Signal.SIGTERM, grace), StopStep.SendSignal(Signal.SIGKILL, Operation.ShowLimit)]),
+            new StopOptions([StopStep.SendSignal(Signal.SIGKILL, TimeSpan.Zero), StopStep.SendSignal(Signal.SIGKILL, TimeSpan.Zero)]),
+            new StopOptions([StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(300))]),
+            new StopOptions([StopStep.SendSignal(Signal.SIGUSR1, TimeSpan.FromMilliseconds(100)), StopStep.SendSignal(Signal.SIGTERM, TimeSpan.FromMilliseconds(100)), StopStep.SendSignal(Signal.SIGKILL, Operation.ShowLimit)]));
+        int? vetoed = op.Chance(0.3) ? op.Pick(Signal.SIGSTOP, options.Steps[op.Random.Next(options.Steps.Count)].Number) : null;
         var plan = new VetoPlan(target.Marker, vetoed, op.Random.Next(1, 5));
         TimeSpan? cancelAt = op.Chance(0.15) ? op.Delay(300) : null;
         TimeSpan? disposeAt = api == Api.StopTree && op.Chance(0.25) ? op.Delay(300) : null;
@@ -71,9 +71,9 @@ internal static class TreeOps
                 op.Violation($"a chain that ends with SIGKILL (and time to wait for it) did not end the tree: {result}");
             }
 
-            if (result.Killed > result.Members)
+            if (result.KilledCount > result.MemberCount)
             {
-                op.Known("6", $"TreeStopResult.Killed {result.Killed} > Members {result.Members} ([{SingleProcessOps.Steps(options)}])");
+                op.Known("6", $"TreeStopResult.KilledCount {result.KilledCount} > MemberCount {result.MemberCount} ([{SingleProcessOps.Steps(options)}])");
             }
         }
 

@@ -77,7 +77,7 @@ internal static class WindowsProcessTree
     internal static async Task<TreeStopResult> StopAsync(SafeHandle root, int rootPid, StopOptions options, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using TreeSkeleton<WindowsTreeMember> tree = Start(root, rootPid, WindowsTreeBackend.MemberAccess, "stop", options.Steps[0].Signal);
+        using TreeSkeleton<WindowsTreeMember> tree = Start(root, rootPid, WindowsTreeBackend.MemberAccess, "stop", options.Steps[0].Number);
         return await TreeStop.RunAsync(tree, options, cancellationToken).ConfigureAwait(false);
     }
 
