@@ -32,6 +32,10 @@ internal static partial class PlatformServices
     internal static bool SignalEndsWithExitCode(int sig) =>
         OperatingSystem.IsWindows() && sig is not (Windows.WindowsSignals.CtrlCEvent or Windows.WindowsSignals.CtrlBreakEvent);
 
+    /// <summary>Whether this process may act as the console helper of <see cref="ConsoleControl"/> (a copy of the app that sends a console event): Windows only.</summary>
+    [SupportedOSPlatformGuard("windows")]
+    internal static bool ConsoleHelperSupported => OperatingSystem.IsWindows();
+
     /// <summary>Whether process trees can be killed and stopped here: Linux (pidfds) and Windows.</summary>
     internal static bool TreesSupported => OperatingSystem.IsLinux() || OperatingSystem.IsWindows();
 

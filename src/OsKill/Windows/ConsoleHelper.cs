@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using OsKill.Core;
 using OsKill.Interop;
 
 namespace OsKill.Windows;
@@ -22,7 +23,7 @@ internal static class ConsoleHelper
     {
         s_entryPointRegistered = true;
         string? request = Environment.GetEnvironmentVariable(ConsoleEvents.HelperVariable);
-        if (request is null || !OperatingSystem.IsWindows())
+        if (request is null || !PlatformServices.ConsoleHelperSupported)
         {
             return false;
         }
