@@ -6,7 +6,7 @@ namespace OsKill.TestChild;
 /// <summary>
 /// soak-server: runs the soak's operations with only a few descriptors free (tests/OsKill.Tests/Soak),
 /// one at a time, on processes that the test host started and owns. It prints "ready PID", runs
-/// every operation once with descriptors to spare and once with each shortage (so that whatever
+/// every operation once with descriptors to spare and once with 2 and 3 free (so that whatever
 /// the library and the runtime load is loaded, and the exit watcher exists), prints "warm", then
 /// reads commands from stdin:
 ///   ID OPERATION FREE PID   run OPERATION on pid PID with FREE descriptors free below a lowered
@@ -63,10 +63,11 @@ internal static class SoakServer
         ThreadPool.SetMinThreads(Math.Max(workers, PoolThreads), io);
         foreach (string operation in Operations)
         {
-            // Once with descriptors to spare (it must work), then once with each shortage the host
-            // asks for (any outcome): what the runtime loads or makes on first use on those paths
-            // (an assembly for an error path, a pipe of its own) is then there before the count.
-            for (int free = -1; free <= 3; free++)
+            // Once with descriptors to spare (it must work), then once with 2 and with 3 free (any
+            // outcome): what the runtime loads or makes on first use on those error paths (an
+            // assembly) is then there before the count. Not with 0 or 1 free: a thread cannot start
+            // then, and the warm-up is no place for the runtime to die of that.
+            foreach (int free in (int[])[-1, 2, 3])
             {
                 using Process sleep = StartSleep();
                 string outcome = RunOne(operation, free, sleep.Id);

@@ -325,7 +325,8 @@ internal static partial class TreeCases
         Info("tree-stop-escalates", $"{r.MemberCount} members, step {Fmt(r.StepIndex)}, killed {r.KilledCount}, {r.Elapsed.TotalMilliseconds:0} ms, {r.Rounds} rounds");
         Check.True(r.Exited, $"the tree did not exit: {r}");
         Check.Equal<int?>(1, r.StepIndex, "the step that ended the tree (exit code 77)");
-        Check.Equal<int?>(77, r.Step?.Signal, "its exit code");
+        Check.Equal<int?>(77, r.Step?.ExitCode, "its exit code (the step is Terminate(77))");
+        Check.Equal(StopStep.Terminate(77, Seen), StopStep.SendSignal(77, Seen), "SendSignal(77) on Windows: the exit-code step, as os.kill(pid, 77) ends a process with exit code 77 there");
         Check.True(r.KilledCount == r.MemberCount && r.KilledCount >= pids.Count, $"members ended by TerminateProcess: {r.KilledCount} of {r.MemberCount} found, {pids.Count} of them this executable's (a console host, conhost.exe, may be a member too)");
         Check.Equal<int?>(77, r.ExitStatus?.ExitCode, "the root's exit status");
         foreach (int pid in pids)

@@ -142,9 +142,16 @@ internal sealed class ExhaustionServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a server without tiered compilation. With it, the runtime starts the JIT's background
+    /// worker whenever methods get hot (and lets it end when idle); a thread cannot start with fewer
+    /// than 2 descriptors free, and the runtime then ends the process with "Out of memory." (seen in
+    /// CI, during the warm-up under a shortage). That is the runtime's limit, not the library's: with
+    /// every method compiled once, on the thread that calls it, no such thread is needed.
+    /// </summary>
     private static async Task<Child> StartChildAsync()
     {
-        Child child = await Child.StartAsync("soak-server");
+        Child child = await Child.StartWrappedAsync(["env", "DOTNET_TieredCompilation=0"], ["soak-server"]);
         try
         {
             await child.WaitForLineAsync("warm", WarmLimit);

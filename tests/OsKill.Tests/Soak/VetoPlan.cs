@@ -100,6 +100,9 @@ internal sealed class VetoPlan
     /// during the call carries the marker; anything else got a pid that a member left, and pids
     /// wrap quickly on a busy machine), cannot be judged.
     /// </summary>
+    /// <summary>PF_EXITING in the flags of /proc/PID/stat: the process is exiting.</summary>
+    private const uint PfExiting = 0x4;
+
     private static string? IsForeign(int pid, string marker, ulong since)
     {
         byte[] environ;
@@ -108,9 +111,14 @@ internal sealed class VetoPlan
         {
             environ = File.ReadAllBytes($"/proc/{pid}/environ");
             stat = File.ReadAllText($"/proc/{pid}/stat");
-            ulong started = ulong.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
-            if (started >= since)
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ulong started = ulong.Parse(fields[19], CultureInfo.InvariantCulture);
+            uint flags = uint.Parse(fields[6], CultureInfo.InvariantCulture);
+            if (started >= since || (flags & PfExiting) != 0)
             {
+                // Born since, or on its way out: an exiting process gives up its memory, and a read
+                // of its environment stops short (seen: the first 512 bytes, without the marker,
+                // of a member that a signal was ending, already reparented to init).
                 return null;
             }
         }
