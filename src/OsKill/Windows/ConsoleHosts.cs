@@ -21,7 +21,7 @@ internal static class ConsoleHosts
     /// TerminateProcess, IsProcessInJob and QueryFullProcessImageNameW. Windows lets IsProcessInJob
     /// use PROCESS_QUERY_LIMITED_INFORMATION; Wine 8 wants PROCESS_QUERY_INFORMATION.
     /// </summary>
-    private const uint JobMemberAccess = Kernel32.PROCESS_TERMINATE | Kernel32.PROCESS_QUERY_INFORMATION | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION;
+    private const uint JobMemberAccess = Kernel32.PROCESS_TERMINATE | Kernel32.PROCESS_QUERY_INFORMATION | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION | Kernel32.PROCESS_SUSPEND_RESUME;
 
     /// <summary>True when the process runs conhost.exe (by the file name of its image; false when that cannot be read).</summary>
     internal static unsafe bool IsConsoleHost(SafeHandle process)
@@ -71,9 +71,20 @@ internal static class ConsoleHosts
                 return;
             }
 
-            // The clients first, then at once the hosts, through the handles already open: a host
-            // whose last client has gone exits by itself, with 0, and under Wine it did so before
-            // TerminateJobObject reached it (as in the tree kill, the hosts end in the same pass).
+            // The hosts are suspended first (as the tree kill freezes every member), so that none
+            // can exit by itself while its clients end; where NtSuspendProcess fails or is not
+            // implemented, nothing changes but that guard. Then the clients, then at once the hosts,
+            // through the handles already open: a host whose last client has gone exits by itself,
+            // with 0, and under Wine it did so before TerminateJobObject reached it (seen again under
+            // load with the hosts ended right after their clients).
+            foreach ((_, SafeProcessHandle handle, bool host) in opened)
+            {
+                if (host)
+                {
+                    _ = Ntdll.NtSuspendProcess(handle.DangerousGetHandle());
+                }
+            }
+
             foreach (bool hosts in new[] { false, true })
             {
                 foreach ((int pid, SafeProcessHandle handle, bool host) in opened)
