@@ -15,11 +15,14 @@ namespace OsKill.Posix;
 /// </summary>
 internal static class DotNetExitStatus
 {
-    // Null before .NET 11.
-    private static readonly MethodInfo? s_tryWaitForExitStatus =
-        typeof(Process).GetMethod("TryWaitForExitStatus", BindingFlags.Public | BindingFlags.Instance, [typeof(TimeSpan), ProcessExitStatusType()?.MakeByRefType() ?? typeof(void)]);
+    // Null before .NET 11; looked up once.
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)]
+    private static readonly Type? s_processExitStatus = ProcessExitStatusType();
 
-    private static readonly PropertyInfo? s_signal = ProcessExitStatusType()?.GetProperty("Signal", BindingFlags.Public | BindingFlags.Instance);
+    private static readonly MethodInfo? s_tryWaitForExitStatus =
+        typeof(Process).GetMethod("TryWaitForExitStatus", BindingFlags.Public | BindingFlags.Instance, [typeof(TimeSpan), s_processExitStatus?.MakeByRefType() ?? typeof(void)]);
+
+    private static readonly PropertyInfo? s_signal = s_processExitStatus?.GetProperty("Signal", BindingFlags.Public | BindingFlags.Instance);
 
     /// <summary>The status of <paramref name="process"/>, which has exited.</summary>
     internal static ExitStatus Read(Process process)
