@@ -51,6 +51,9 @@ namespace OsKill;
 public sealed class ProcessContainer : IDisposable, IAsyncDisposable
 {
     private readonly IContainerBackend _backend;
+    private readonly object _mainGate = new();
+    private ProcessHandle? _main;
+    private int? _mainPid;
 
     /// <summary>Creates an empty container: on Linux a new cgroup, on Windows a new job object.</summary>
     /// <exception cref="UnauthorizedAccessException">The cgroup cannot be created here (not root and no delegated cgroup); the message names the path.</exception>
@@ -105,6 +108,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
         }
 
         _backend.Add(pid);
+        RememberMain(pid, null);
     }
 
     /// <summary>Moves a started process into the container; see <see cref="Add(int)"/>. On Windows it goes through <see cref="Process.SafeHandle"/>, so no pid is involved.</summary>
@@ -119,6 +123,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(process);
         _backend.Add(process);
+        RememberMain(process.Id, process);
     }
 
     /// <summary>
@@ -160,7 +165,9 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     public Process Start(ProcessStartInfo startInfo)
     {
         ArgumentNullException.ThrowIfNull(startInfo);
-        return _backend.Start(startInfo);
+        Process process = _backend.Start(startInfo);
+        RememberMain(process.Id, process);
+        return process;
     }
 
     /// <summary>The processes in the container now.</summary>
@@ -195,6 +202,98 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     public Task<TreeKillResult> KillAsync(CancellationToken cancellationToken = default) => _backend.KillAsync(cancellationToken);
 
     /// <summary>
+    /// The container's main process: the first one <see cref="Start"/> started or <see cref="Add(int)"/>
+    /// moved in; null before that. <see cref="StopAsync"/> in <see cref="ContainerKillMode.Mixed"/>
+    /// sends its polite steps to it alone. It stays set after the process has exited.
+    /// </summary>
+    public int? MainProcessId
+    {
+        get
+        {
+            lock (_mainGate)
+            {
+                return _mainPid;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> to every process in the container now (a forwarded signal, a
+    /// reload), and returns the pids it reached. Nothing outside the container is reached, even when
+    /// a member's pid is reused meanwhile. It does not wait.
+    /// </summary>
+    /// <remarks>
+    /// <para>Linux: the cgroup is frozen (cgroup.freeze), so that no member forks or exits meanwhile,
+    /// every member is sent the signal through a pidfd, and the cgroup thaws; signal 0 sends nothing
+    /// and lists the members that may be signalled. SIGKILL is the container's kill (cgroup.kill), as
+    /// in <see cref="KillAsync"/>.</para>
+    /// <para>Windows: <see cref="OsKill.Signal.CTRL_C_EVENT"/> is a polite close that suits each member:
+    /// Ctrl+C to console members, WM_CLOSE to the top-level windows of GUI members (what taskkill
+    /// without /F does); <see cref="OsKill.Signal.CTRL_BREAK_EVENT"/> is Ctrl+Break to console members;
+    /// any other number ends every member with that exit code (TerminateJobObject).</para>
+    /// <para>Every member is announced to the audit hooks (<c>os.kill</c>, pid and signal) before any
+    /// is sent anything: a hook that vetoes one (by throwing) stops them all.</para>
+    /// </remarks>
+    /// <param name="signal">The signal (Windows: console event or exit code).</param>
+    /// <returns>The pids the signal reached; empty when the container is empty.</returns>
+    /// <exception cref="OsException">EINVAL for a number that is not a signal here; any system error, naming the pid and the signal (EMFILE when out of descriptors).</exception>
+    /// <exception cref="UnauthorizedAccessException">Linux: cgroup.freeze or cgroup.kill cannot be written.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto the <c>os.kill</c> event of a member: then nobody was sent anything.</exception>
+    /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
+    public IReadOnlyList<int> Signal(int signal) => _backend.Signal(signal, CancellationToken.None);
+
+    /// <summary>
+    /// Stops every process in the container, politely and then for sure, in one of systemd's kill
+    /// modes, and returns which step ended each member.
+    /// </summary>
+    /// <remarks>
+    /// <para>The steps of <paramref name="options"/> (<see cref="StopOptions.Default"/>: SIGTERM, 5 s,
+    /// SIGKILL, 5 s; on Windows Ctrl+C, then the job terminated) run as a chain with one budget: the
+    /// sum of their timeouts, counted from the start, so that sending to many members, or a main
+    /// process that exits early, never stretches the whole. The last step has its own timeout in full.</para>
+    /// <para><see cref="ContainerKillMode.ControlGroup"/> (the default, as systemd's): each step goes
+    /// to every member, as <see cref="Signal"/> sends it, and waits until the container is empty
+    /// (Linux: cgroup.events "populated 0", woken by poll(2); Windows: the job's active process
+    /// count, woken by its completion port). A last step of SIGKILL is cgroup.kill (on Windows, an
+    /// exit code is TerminateJobObject). <see cref="ContainerKillMode.Mixed"/>: the steps before the
+    /// last go to <see cref="MainProcessId"/> alone, which is left to stop its own children; once it
+    /// has exited, the last step goes at once to every member still there.</para>
+    /// <para>A daemon whose first process exits at once (nginx, which forks its master and exits) is
+    /// stopped as a whole: the polite signal reaches the master and the workers, which shut down as
+    /// they were written to, where <see cref="KillAsync"/> could only kill them.</para>
+    /// <para>The result is <see cref="StopOutcome.StillRunning"/> when the steps ran out first (a
+    /// chain that ends with a polite step): the members stay, and <see cref="KillAsync"/> or disposal
+    /// ends them. Nothing is retried. Cancellation stops the chain; nothing more is sent.</para>
+    /// </remarks>
+    /// <param name="options">The steps; null for <see cref="StopOptions.Default"/>.</param>
+    /// <param name="killMode">Which members the steps reach.</param>
+    /// <param name="cancellationToken">Stops the chain.</param>
+    /// <returns>How the stop ended, and the step that ended each member.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="killMode"/> is not a defined mode.</exception>
+    /// <exception cref="OsException">A step could not be sent (see <see cref="Signal"/>), naming the pid and the signal.</exception>
+    /// <exception cref="UnauthorizedAccessException">Linux: the cgroup files cannot be written.</exception>
+    /// <exception cref="Exception">Whatever an audit hook throws to veto the <c>os.kill</c> event of a member: then that step sent nothing.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The container has been disposed.</exception>
+    public Task<ContainerStopResult> StopAsync(StopOptions? options = null, ContainerKillMode killMode = ContainerKillMode.ControlGroup, CancellationToken cancellationToken = default)
+    {
+        if (killMode is not (ContainerKillMode.ControlGroup or ContainerKillMode.Mixed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(killMode), killMode, "The kill mode is ControlGroup or Mixed.");
+        }
+
+        ProcessHandle? main;
+        int? mainPid;
+        lock (_mainGate)
+        {
+            main = _main;
+            mainPid = _mainPid;
+        }
+
+        return ContainerStop.RunAsync(_backend, main, mainPid, options ?? StopOptions.Default, killMode, cancellationToken);
+    }
+
+    /// <summary>
     /// Kills every process still in the container, waits (up to 10 s) until it is empty, and removes
     /// it (on Linux, the cgroup directory; on Windows, it closes the job object). Never throws.
     /// </summary>
@@ -215,7 +314,11 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// </list>
     /// <para>Use <see cref="DisposeAsync"/> to be told: it does the same, and then throws.</para>
     /// </remarks>
-    public void Dispose() => _backend.Dispose();
+    public void Dispose()
+    {
+        _backend.Dispose();
+        ForgetMain();
+    }
 
     /// <summary>
     /// As <see cref="Dispose"/>, but waits for the members to exit without blocking a thread, and
@@ -227,5 +330,50 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// <exception cref="UnauthorizedAccessException">Linux: the cgroup files cannot be written.</exception>
     /// <exception cref="OsException">The cgroup could not be removed, or another system error, with the path.</exception>
     /// <exception cref="Exception">Whatever an audit hook throws to veto the <c>os.kill</c> event of a member, unchanged: then nobody is killed.</exception>
-    public ValueTask DisposeAsync() => _backend.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _backend.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            ForgetMain();
+        }
+    }
+
+    /// <summary>
+    /// The first process put in the container is its main one: a handle is opened for it (by its
+    /// <see cref="Process"/> where there is one, so that no pid is involved), or none when it has
+    /// already exited.
+    /// </summary>
+    private void RememberMain(int pid, Process? process)
+    {
+        lock (_mainGate)
+        {
+            if (_mainPid is not null)
+            {
+                return;
+            }
+
+            _mainPid = pid;
+            try
+            {
+                _main = process is null ? ProcessHandle.Open(pid) : ProcessHandle.FromProcess(process);
+            }
+            catch (ProcessLookupException)
+            {
+                // It has exited already: a mixed-mode stop goes straight to its last step.
+            }
+        }
+    }
+
+    private void ForgetMain()
+    {
+        lock (_mainGate)
+        {
+            _main?.Dispose();
+            _main = null;
+        }
+    }
 }

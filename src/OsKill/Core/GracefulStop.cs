@@ -47,5 +47,9 @@ internal sealed class GracefulStop : IStopTarget
     }
 
     /// <inheritdoc/>
-    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+    public async Task<bool> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 }

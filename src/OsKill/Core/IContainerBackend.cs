@@ -34,4 +34,26 @@ internal interface IContainerBackend : IDisposable, IAsyncDisposable
 
     /// <summary>Kills every process in the container and waits until it is empty.</summary>
     Task<TreeKillResult> KillAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> to every member now, and returns the pids it reached (empty
+    /// when the container was empty). Every member listed is announced (<c>os.kill</c>) before any
+    /// is sent anything, so that an audit hook's veto of one sends nothing to any. Nothing outside
+    /// the container is reached, even when a member's pid is reused meanwhile. The forced signal
+    /// (<see cref="IsKill"/>) is the container's kill (cgroup.kill; TerminateJobObject with the
+    /// exit code); on Windows, CTRL_C_EVENT is the polite close that suits each member (Ctrl+C to
+    /// console members, WM_CLOSE to the top-level windows of GUI members) and CTRL_BREAK_EVENT a
+    /// Ctrl+Break to console members.
+    /// </summary>
+    IReadOnlyList<int> Signal(int signal, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="signal"/> is this platform's forced end (SIGKILL; on Windows any exit code, which ends the members through TerminateJobObject).</summary>
+    bool IsKill(int signal);
+
+    /// <summary>
+    /// Completes once the container has no member (cgroup.events "populated 0"; the job's active
+    /// process count 0), woken by the kernel's notification, not by a timer; cancelled with
+    /// <paramref name="cancellationToken"/>.
+    /// </summary>
+    Task WaitUntilEmptyAsync(CancellationToken cancellationToken);
 }

@@ -1,7 +1,7 @@
 namespace OsKill.Core;
 
 /// <summary>
-/// What <see cref="StepChain"/> stops: one process, a process tree, or (next) a container. It can
+/// What <see cref="StepChain"/> stops: one process, a process tree, or a container. It can
 /// send one step and wait for the exit of what the step reached.
 /// </summary>
 internal interface IStopTarget
@@ -14,9 +14,11 @@ internal interface IStopTarget
     bool Send(int index, StopStep step, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Completes once what the last step reached has exited; cancelled with
+    /// Completes once what the last step reached has exited (true), or once the target knows that
+    /// waiting longer is pointless and the next step should go now (false: a container stopped in
+    /// mixed mode whose main process has exited with other members left); cancelled with
     /// <paramref name="cancellationToken"/>, which the chain cancels when a part of the step's
     /// time is up.
     /// </summary>
-    Task WaitForExitAsync(CancellationToken cancellationToken);
+    Task<bool> WaitForExitAsync(CancellationToken cancellationToken);
 }

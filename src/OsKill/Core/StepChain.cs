@@ -5,8 +5,8 @@ namespace OsKill.Core;
 /// <summary>
 /// Runs the steps of a <see cref="StopOptions"/> against an <see cref="IStopTarget"/>: send, wait up
 /// to the step's timeout, and go on to the next step until the target has exited. The one step loop
-/// of every stop: a single process (<see cref="ProcessHandle.StopAsync"/>) and a tree
-/// (<see cref="ProcessHandle.StopTreeAsync"/>) alike.
+/// of every stop: a single process (<see cref="ProcessHandle.StopAsync"/>), a tree
+/// (<see cref="ProcessHandle.StopTreeAsync"/>) and a container (<see cref="ProcessContainer.StopAsync"/>) alike.
 /// </summary>
 internal static class StepChain
 {
@@ -25,9 +25,18 @@ internal static class StepChain
     /// <param name="options">The steps.</param>
     /// <param name="longestTimer">The longest single timer (the tests shorten it).</param>
     /// <param name="cancellationToken">Stops the chain: nothing more is sent.</param>
-    internal static async Task<Outcome> RunAsync(IStopTarget target, StopOptions options, TimeSpan longestTimer, CancellationToken cancellationToken)
+    /// <param name="oneBudget">
+    /// False: each step waits its whole timeout after its signal has gone out. True: the steps
+    /// share one budget, the sum of their timeouts from the start of the chain, so that the time a
+    /// step takes to send (listing and signalling a thousand members) and a step left early (a
+    /// mixed-mode main process that exited) count against it: step i gives up at the start plus the
+    /// timeouts of steps 0 to i. The last step's wait is never cut short by the earlier ones.
+    /// </param>
+    internal static async Task<Outcome> RunAsync(IStopTarget target, StopOptions options, TimeSpan longestTimer, CancellationToken cancellationToken, bool oneBudget = false)
     {
         var clock = Stopwatch.StartNew();
+        long start = Stopwatch.GetTimestamp();
+        TimeSpan budget = TimeSpan.Zero;
         for (int i = 0; i < options.Steps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -37,7 +46,18 @@ internal static class StepChain
                 return new Outcome(true, i == 0 ? null : i - 1, clock.Elapsed);
             }
 
-            if (await WaitForExitAsync(target, step.Timeout, longestTimer, cancellationToken).ConfigureAwait(false))
+            TimeSpan timeout = step.Timeout;
+            if (oneBudget && budget != Timeout.InfiniteTimeSpan)
+            {
+                budget = timeout == Timeout.InfiniteTimeSpan || timeout >= TimeSpan.MaxValue - budget ? Timeout.InfiniteTimeSpan : budget + timeout;
+                if (budget != Timeout.InfiniteTimeSpan && i < options.Steps.Count - 1)
+                {
+                    TimeSpan spent = Stopwatch.GetElapsedTime(start);
+                    timeout = budget > spent ? budget - spent : TimeSpan.Zero;
+                }
+            }
+
+            if (await WaitForExitAsync(target, timeout, longestTimer, cancellationToken).ConfigureAwait(false))
             {
                 return new Outcome(true, i, clock.Elapsed);
             }
@@ -68,8 +88,8 @@ internal static class StepChain
 
             try
             {
-                await target.WaitForExitAsync(part.Token).ConfigureAwait(false);
-                return true;
+                // False: the target says the next step should go now.
+                return await target.WaitForExitAsync(part.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -192,10 +192,13 @@ internal sealed partial class TreeSkeleton<TMember> : IStopTarget, IDisposable
     /// live member), and, where the backend walks after exits, once a walk made after they all had
     /// finds nothing new: a kill step ends what that walk finds, a group step waits for it too.
     /// </summary>
-    public Task WaitForExitAsync(CancellationToken cancellationToken) =>
-        _groupStep ? WaitForGroupAsync(cancellationToken)
-        : _backend.WalksAfterExit && _backend.IsKill(_stepSignal) ? WaitAndEndLateMembersAsync(cancellationToken)
-        : _backend.WaitForExitAsync(_reached, Deadline.None, cancellationToken);
+    public async Task<bool> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await (_groupStep ? WaitForGroupAsync(cancellationToken)
+            : _backend.WalksAfterExit && _backend.IsKill(_stepSignal) ? WaitAndEndLateMembersAsync(cancellationToken)
+            : _backend.WaitForExitAsync(_reached, Deadline.None, cancellationToken)).ConfigureAwait(false);
+        return true;
+    }
 
     /// <inheritdoc/>
     public void Dispose()

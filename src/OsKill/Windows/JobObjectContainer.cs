@@ -201,6 +201,17 @@ internal sealed class JobObjectContainer : IContainerBackend
         }
     }
 
+    /// <summary>Not yet: the polite close of each member (issue 15).</summary>
+    public IReadOnlyList<int> Signal(int signal, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("ProcessContainer.Signal on Windows is not written yet.");
+
+    /// <summary>Every number but the console events is an exit code: TerminateJobObject.</summary>
+    public bool IsKill(int signal) => signal is not (WindowsSignals.CtrlCEvent or WindowsSignals.CtrlBreakEvent);
+
+    /// <summary>Not yet (issue 15).</summary>
+    public Task WaitUntilEmptyAsync(CancellationToken cancellationToken) =>
+        throw new NotImplementedException("ProcessContainer.StopAsync on Windows is not written yet.");
+
     /// <summary>Disposes the container; never throws. A failure goes to the event source (see the remarks of the class).</summary>
     public void Dispose() => ContainerClose.Report(CloseAsync(synchronously: true), "job object");
 

@@ -178,6 +178,40 @@ internal sealed class CgroupContainer : IContainerBackend
         return new TreeKillResult(killed, rounds: 0, exitedDuringWalk: 0, started.Elapsed);
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> to every member: SIGKILL as the container's kill
+    /// (cgroup.kill, see <see cref="CgroupKill"/>), any other signal through <see cref="CgroupSignal"/>.
+    /// </summary>
+    public IReadOnlyList<int> Signal(int signal, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!IsKill(signal))
+            {
+                return CgroupSignal.Send(CgroupPath, signal, cancellationToken);
+            }
+
+            using (PriorityBoost.Raise())
+            {
+                return _kill.Run(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>SIGKILL.</summary>
+    public bool IsKill(int signal) => signal == OsKill.Signal.SIGKILL;
+
+    /// <summary>Waits on a pool thread, in poll(2) on cgroup.events, until it says "populated 0".</summary>
+    public Task WaitUntilEmptyAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        CgroupEvents events = Events;
+        return events.Read("populated") == 0
+            ? Task.CompletedTask
+            : Task.Run(() => events.WaitFor("populated", 0, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken);
+    }
+
     /// <summary>Disposes the container; never throws. A failure goes to the event source (see the remarks of the class).</summary>
     public void Dispose() => ContainerClose.Report(CloseAsync(synchronously: true), CgroupPath);
 

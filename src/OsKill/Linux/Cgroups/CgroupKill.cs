@@ -14,9 +14,6 @@ namespace OsKill.Linux.Cgroups;
 [SupportedOSPlatform("linux")]
 internal sealed class CgroupKill
 {
-    /// <summary>How long the freeze (before Linux 5.14) may take before the kill goes ahead all the same.</summary>
-    internal static readonly TimeSpan FreezeLimit = TimeSpan.FromSeconds(2);
-
     private readonly string _cgroupPath;
     private readonly string _procsPath;
     private bool _vetoed;
@@ -52,23 +49,17 @@ internal sealed class CgroupKill
 
         // Before Linux 5.14: freeze, so that no member forks while we read the list and kill each
         // one through a pidfd; new children of a freezing cgroup are born frozen, and a fatal
-        // signal still kills a frozen process.
-        string freeze = _cgroupPath + "/cgroup.freeze";
-        CgroupFiles.WriteOrThrow(freeze, "1", "cannot freeze the cgroup " + _cgroupPath);
-        try
-        {
-            // A member slow to freeze (uninterruptible sleep) does not stop the kill: the rounds
-            // of KillEach list the container again until no new member shows up.
-            _ = new CgroupEvents(_cgroupPath + "/cgroup.events").WaitFor("frozen", 1, FreezeLimit, cancellationToken);
-            KillEach(killed);
-        }
-        finally
-        {
-            // Thaw, so that the container takes new processes; the killed ones die all the same.
-            CgroupFiles.WriteOrThrow(freeze, "0", "cannot thaw the cgroup " + _cgroupPath);
-        }
-
-        return killed;
+        // signal still kills a frozen process. A member slow to freeze (uninterruptible sleep)
+        // does not stop the kill: the rounds of KillEach list the container again until no new
+        // member shows up.
+        return CgroupFreeze.While(
+            _cgroupPath,
+            () =>
+            {
+                KillEach(killed);
+                return killed;
+            },
+            cancellationToken);
     }
 
     /// <summary>Kernels before 5.14 have no cgroup.kill: SIGKILL each listed member through a pidfd, until a read of cgroup.procs shows no new one.</summary>
