@@ -18,7 +18,8 @@ internal static class ImportsEverything
     internal static readonly Type[] Types =
     [
         typeof(Audit), typeof(ConsoleControl), typeof(ConsoleEvent), typeof(Os), typeof(OsException),
-        typeof(PermissionDeniedException), typeof(ProcessContainer), typeof(ExitStatus), typeof(ProcessExtensions),
+        typeof(PermissionDeniedException), typeof(ProcessContainer), typeof(ContainerKillMode), typeof(ContainerStopResult),
+        typeof(ContainerMemberResult), typeof(ExitStatus), typeof(ProcessExtensions),
         typeof(ProcessHandle), typeof(ProcessLookupException), typeof(ProcessTree), typeof(SafePidfdHandle), typeof(Signal),
         typeof(StopOptions), typeof(StopOutcome), typeof(StopResult), typeof(StopStep), typeof(TreeKillResult), typeof(TreeStopResult),
     ];
