@@ -41,6 +41,9 @@ public sealed class ProcessHandle : IDisposable
     /// <summary>The pid the handle was opened for.</summary>
     public int Pid => _core.Pid;
 
+    /// <summary>A handle over a core made elsewhere: the logic tests' fake processes.</summary>
+    internal static ProcessHandle FromCore(IProcessHandleCore core) => new(core, null);
+
     /// <summary>
     /// The underlying handle: a <see cref="SafePidfdHandle"/> on Linux, a process handle on Windows;
     /// on macOS and FreeBSD a handle that holds the pid and start time and owns no kernel object.
