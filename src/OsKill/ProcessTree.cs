@@ -119,7 +119,7 @@ public static class ProcessTree
     /// </summary>
     internal static ProcessLookupException RootGone(ProcessLookupException e) =>
         new(e.Errno, $"{e.Message.TrimEnd('.')}. If it was the root of a process tree, its descendants may still be running: once a root has exited, " +
-            "its children are reparented (to init or a subreaper) and no walk can find them. Stop or kill the tree in one call while its root runs " +
+            "a tree call cannot find its children (on Linux they have been reparented to init or a subreaper). Stop or kill the tree in one call while its root runs " +
             "(StopTreeAsync or KillTreeAsync, not StopAsync first), or start it in a ProcessContainer, which ends everything it started.")
         {
             Pid = e.Pid,
