@@ -276,10 +276,13 @@ internal sealed class CommandLine
 
     private static void ValidateTimeouts(OptionResult result)
     {
+        // Each error shows the grammar: `--timeout 2000 4000000` (a pid where the signal goes) is
+        // better told what --timeout takes than only that 4000000 is no signal.
+        const string grammar = "--timeout takes MS SIG pairs (wait MS milliseconds, then send SIG), as in --timeout 2000 INT --timeout 1000 KILL";
         IReadOnlyList<Token> tokens = result.Tokens;
         if (tokens.Count % 2 != 0)
         {
-            result.AddError("--timeout takes two values: MS SIG");
+            result.AddError(grammar);
             return;
         }
 
@@ -288,12 +291,12 @@ internal sealed class CommandLine
             string ms = tokens[i].Value;
             if (ms.Length == 0 || !ms.All(char.IsAsciiDigit) || !int.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
-                result.AddError($"invalid --timeout '{ms}': milliseconds must be a whole number from 0 to 2147483647");
+                result.AddError($"invalid --timeout '{ms}': milliseconds must be a whole number from 0 to 2147483647; {grammar}");
             }
 
             if (!Signal.TryParse(tokens[i + 1].Value, out _))
             {
-                result.AddError($"unknown signal: {tokens[i + 1].Value} (oskill -l lists the names)");
+                result.AddError($"{grammar}: {tokens[i + 1].Value} is not a signal (oskill -l lists the names)");
             }
         }
     }

@@ -49,7 +49,7 @@ public static class ProcessExtensions
     [UnsupportedOSPlatform("freebsd")]
     public static async Task<TreeKillResult> KillTreeAsync(this Process process, CancellationToken cancellationToken = default)
     {
-        using var handle = ProcessHandle.FromProcess(process);
+        using ProcessHandle handle = OpenTreeRoot(process);
         return await handle.KillTreeAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -67,7 +67,20 @@ public static class ProcessExtensions
     [UnsupportedOSPlatform("freebsd")]
     public static async Task<TreeStopResult> StopTreeAsync(this Process process, StopOptions? options = null, CancellationToken cancellationToken = default)
     {
-        using var handle = ProcessHandle.FromProcess(process);
+        using ProcessHandle handle = OpenTreeRoot(process);
         return await handle.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A handle on the root of a tree call: a root that has exited is the tree's "no such process", which says what may have become of its descendants.</summary>
+    private static ProcessHandle OpenTreeRoot(Process process)
+    {
+        try
+        {
+            return ProcessHandle.FromProcess(process);
+        }
+        catch (ProcessLookupException e)
+        {
+            throw ProcessTree.RootGone(e);
+        }
     }
 }

@@ -68,7 +68,7 @@ public static class ProcessTree
         }
 
         RequireSupported(rootPid);
-        return PlatformServices.KillTreeByPidAsync(rootPid, cancellationToken);
+        return KillByPidAsync(rootPid, cancellationToken);
     }
 
     /// <summary>
@@ -112,12 +112,55 @@ public static class ProcessTree
             $"A process tree needs a root process id greater than 0. To kill(2), pid {pid} means the process group {-(long)pid}; use Os.KillPg for a group."),
     };
 
+    /// <summary>
+    /// The "no such process" of a tree call whose root is gone: <paramref name="e"/> with the same
+    /// errno, pid, signal, operation and OS text, and a message that goes on to say what may have
+    /// become of the root's descendants, and how to avoid that.
+    /// </summary>
+    internal static ProcessLookupException RootGone(ProcessLookupException e) =>
+        new(e.Errno, $"{e.Message.TrimEnd('.')}. If it was the root of a process tree, its descendants may still be running: once a root has exited, " +
+            "a tree call cannot find its children (on Linux they have been reparented to init or a subreaper). Stop or kill the tree in one call while its root runs " +
+            "(StopTreeAsync or KillTreeAsync, not StopAsync first), or start it in a ProcessContainer, which ends everything it started.")
+        {
+            Pid = e.Pid,
+            Signal = e.Signal,
+            Operation = e.Operation,
+            OsMessage = e.OsMessage,
+            WinError = e.WinError,
+        };
+
+    [UnsupportedOSPlatform("macos")]
+    [UnsupportedOSPlatform("freebsd")]
+    private static async Task<TreeKillResult> KillByPidAsync(int rootPid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PlatformServices.KillTreeByPidAsync(rootPid, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProcessLookupException e) when (e.Pid == rootPid)
+        {
+            throw RootGone(e);
+        }
+    }
+
     [UnsupportedOSPlatform("macos")]
     [UnsupportedOSPlatform("freebsd")]
     private static async Task<TreeStopResult> StopThroughHandleAsync(int rootPid, StopOptions? options, CancellationToken cancellationToken)
     {
-        using ProcessHandle root = PlatformServices.OpenTreeRoot(rootPid, nameof(rootPid));
-        return await root.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
+        ProcessHandle root;
+        try
+        {
+            root = PlatformServices.OpenTreeRoot(rootPid, nameof(rootPid));
+        }
+        catch (ProcessLookupException e)
+        {
+            throw RootGone(e);
+        }
+
+        using (root)
+        {
+            return await root.StopTreeAsync(options, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static void RequireSupported(int pid)

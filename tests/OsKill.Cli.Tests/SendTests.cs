@@ -171,7 +171,7 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
     [InlineData("unknown signal: SIG", "-s", "SIG")]
     [InlineData("unknown signal: ", "-s", "")]
     [InlineData("invalid signal name or number: sKILL", "-sKILL")]
-    [InlineData("unknown signal: FOO", "--timeout", "100", "FOO")]
+    [InlineData("--timeout 1000 KILL: FOO is not a signal (oskill -l lists the names)", "--timeout", "100", "FOO")]
     [InlineData("invalid --timeout '-5'", "--timeout", "-5", "KILL")]
     [InlineData("invalid --timeout '1.5'", "--timeout", "1.5", "KILL")]
     [InlineData("invalid --timeout '99999999999'", "--timeout", "99999999999", "KILL")]

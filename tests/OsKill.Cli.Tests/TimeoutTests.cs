@@ -27,6 +27,21 @@ public class TimeoutTests
         Assert.Equal(string.Empty, r.Stderr);
     }
 
+    [Theory]
+    [InlineData("4000000 is not a signal", "--timeout", "2000", "4000000")]
+    [InlineData("FOO is not a signal", "--timeout", "2000", "KILL", "--timeout", "100", "FOO")]
+    [InlineData("invalid --timeout 'KILL'", "--timeout", "KILL", "2000")]
+    public async Task A_timeout_chain_that_does_not_parse_shows_its_grammar_and_sends_nothing(string what, params string[] args)
+    {
+        // `oskill --timeout 2000 4000000` (a pid where the signal goes, as after GNU timeout's
+        // DURATION): say what --timeout takes, not only what is wrong.
+        using Child sleep = await StartSleepAsync();
+        CliResult r = await OsKillRun.RunAsync([.. args, Text(sleep.Pid)]);
+        Expect.UsageError(r, "--timeout takes MS SIG pairs (wait MS milliseconds, then send SIG), as in --timeout 2000 INT --timeout 1000 KILL");
+        Assert.Contains(what, r.Stderr, StringComparison.Ordinal);
+        Assert.False(sleep.Process.HasExited);
+    }
+
     [Fact]
     public async Task Every_step_of_a_chain_is_delivered_in_order()
     {

@@ -51,7 +51,7 @@ internal static class LinuxProcessTree
         var clock = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
         using var lease = SafeHandleLease.Acquire(root);
-        int rootPid = PidfdInfo.PidOf(root);
+        int rootPid = RootPidOf(root);
         using TreeSkeleton<LinuxTreeMember> tree = Start(root, ownsRoot: false, rootPid, nameof(root), scanProc);
         return await tree.KillAsync(TimeSpan.Zero, clock, cancellationToken).ConfigureAwait(false);
     }
@@ -65,9 +65,22 @@ internal static class LinuxProcessTree
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var lease = SafeHandleLease.Acquire(root);
-        int rootPid = PidfdInfo.PidOf(root);
+        int rootPid = RootPidOf(root);
         using TreeSkeleton<LinuxTreeMember> tree = Start(root, ownsRoot: false, rootPid, nameof(root), scanProc: !HaveChildrenFiles);
         return await TreeStop.RunAsync(tree, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The pid of the root the caller holds a pidfd for; a root that has been reaped is the tree's "no such process" (<see cref="ProcessTree.RootGone"/>).</summary>
+    private static int RootPidOf(SafePidfdHandle root)
+    {
+        try
+        {
+            return PidfdInfo.PidOf(root);
+        }
+        catch (ProcessLookupException e)
+        {
+            throw ProcessTree.RootGone(e);
+        }
     }
 
     /// <summary>

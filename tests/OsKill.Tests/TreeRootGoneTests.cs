@@ -1,0 +1,77 @@
+namespace OsKill.Tests;
+
+/// <summary>
+/// A tree call whose root has already exited cannot find the root's children (they were
+/// reparented), so it throws ProcessLookupException: its message says that the descendants may
+/// still be running, and how to avoid that (one tree call, or a ProcessContainer). The case from
+/// the README's old usage block: StopAsync, then StopTreeAsync on the same process.
+/// </summary>
+[Collection(ProcessTreeGroup.Name)]
+public class TreeRootGoneTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> TreeCalls => ["StopTreeAsync", "KillTreeAsync"];
+
+    [Theory]
+    [MemberData(nameof(TreeCalls))]
+    public Task A_tree_call_after_StopAsync_says_that_the_descendants_may_still_be_running(string call) =>
+        TreeStopTests.WithBashTreeAsync("sleep 1000 & echo ready; wait", 2, async (bash, before, marker) =>
+        {
+            int root = bash.Id;
+            await bash.StopAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct);
+            await bash.WaitForExitAsync(Ct);   // .NET has reaped it (until then the root is a zombie, and the call finds no child either)
+
+            ProcessLookupException e = await Assert.ThrowsAsync<ProcessLookupException>(() => call == "StopTreeAsync"
+                ? bash.StopTreeAsync(cancellationToken: Ct)
+                : bash.KillTreeAsync(Ct));
+
+            AssertSaysWhatBecameOfTheDescendants(e);
+            Assert.Equal(root, e.Pid);
+            Assert.Equal(3, e.Errno);
+
+            // What the message says is so: the sleep lives on.
+            Assert.Single(Trees.Alive(marker));
+        });
+
+    [Theory]
+    [MemberData(nameof(TreeCalls))]
+    public Task A_tree_call_on_a_handle_whose_root_was_reaped_says_that_the_descendants_may_still_be_running(string call) =>
+        TreeStopTests.WithBashTreeAsync("sleep 1000 & echo ready; wait", 2, async (bash, before, marker) =>
+        {
+            using var handle = ProcessHandle.FromProcess(bash);
+            await handle.StopAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct);
+            await bash.WaitForExitAsync(Ct);   // .NET has reaped it: the pidfd names no process
+
+            ProcessLookupException e = await Assert.ThrowsAsync<ProcessLookupException>(() => call == "StopTreeAsync"
+                ? handle.StopTreeAsync(cancellationToken: Ct)
+                : handle.KillTreeAsync(Ct));
+
+            AssertSaysWhatBecameOfTheDescendants(e);
+            Assert.Equal(bash.Id, e.Pid);
+            Assert.Single(Trees.Alive(marker));
+        });
+
+    [Fact]
+    public async Task ProcessTree_of_a_pid_that_names_no_process_keeps_the_errors_properties_and_says_what_to_do()
+    {
+        int pid = FreeIds.FindUnusedPid();
+        OsException plain = Assert.ThrowsAny<OsException>(() => Os.PidfdOpen(pid).Dispose());
+
+        foreach (Func<Task> treeCall in new Func<Task>[] { () => ProcessTree.KillAsync(pid, Ct), () => ProcessTree.StopAsync(pid, cancellationToken: Ct) })
+        {
+            ProcessLookupException e = await Assert.ThrowsAsync<ProcessLookupException>(treeCall);
+            AssertSaysWhatBecameOfTheDescendants(e);
+            Assert.StartsWith(plain.Message, e.Message, StringComparison.Ordinal);
+            Assert.Equal((plain.Errno, plain.Pid, plain.Signal, plain.Operation, plain.OsMessage, plain.WinError, plain.HResult), (e.Errno, e.Pid, e.Signal, e.Operation, e.OsMessage, e.WinError, e.HResult));
+        }
+    }
+
+    private static void AssertSaysWhatBecameOfTheDescendants(ProcessLookupException e)
+    {
+        Assert.Contains("descendants may still be running", e.Message, StringComparison.Ordinal);
+        Assert.Contains("in one call", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ProcessContainer", e.Message, StringComparison.Ordinal);
+        Assert.IsType<ProcessLookupException>(e, exactMatch: true);
+    }
+}
