@@ -22,6 +22,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
         Cli();
         Latency();
         Tree();
+        Supervision();
         Method();
         return _md.ToString();
     }
@@ -178,6 +179,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
             Line($"| Zero survivors, and a forking tree of 1000 killed in under 1 s | not measured: this build has no `{OurTree}` | – |");
         }
 
+        SupervisionTargets();
         Line();
     }
 
