@@ -28,6 +28,13 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static unsafe partial int Poll(PollFd* fds, nuint count, int timeoutMs);
 
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    public static partial int GetTid();
+
+    /// <summary>setpriority(PRIO_PROCESS, tid, nice): on Linux, one thread's nice value.</summary>
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int SetPriority(int which, int who, int nice);
+
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {

@@ -34,9 +34,35 @@ internal sealed class BenchCgroup : IDisposable
 
     /// <summary>
     /// The raw baseline: "1" written to cgroup.kill with open/write/close, then the wait for
-    /// "populated 0" (<see cref="WaitEmpty"/>). No library code runs.
+    /// "populated 0" (<see cref="WaitEmpty"/>). No library code runs. <paramref name="niceMinus20"/>:
+    /// the write runs with the thread at nice −20 (and back at 0 after), as the library's kill does
+    /// (PriorityBoost), so that the members it wakes do not preempt it.
     /// </summary>
-    public static unsafe void RawKill(string cgroup)
+    public static unsafe void RawKill(string cgroup, bool niceMinus20 = false)
+    {
+        if (!niceMinus20)
+        {
+            WriteKill(cgroup);
+            return;
+        }
+
+        int tid = Native.GetTid();
+        if (Native.SetPriority(0, tid, -20) != 0)
+        {
+            throw new IOException($"setpriority(-20): errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        try
+        {
+            WriteKill(cgroup);
+        }
+        finally
+        {
+            _ = Native.SetPriority(0, tid, 0);
+        }
+    }
+
+    private static unsafe void WriteKill(string cgroup)
     {
         int fd = Native.Open(cgroup + "/cgroup.kill", Native.O_WRONLY | Native.O_CLOEXEC);
         if (fd < 0)
@@ -101,7 +127,7 @@ internal sealed class BenchCgroup : IDisposable
 
         if (Count(Path) > 0)
         {
-            RawKill(Path);
+            WriteKill(Path);
             int fd = OpenEvents(Path);
             try
             {

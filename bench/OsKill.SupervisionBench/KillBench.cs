@@ -12,16 +12,17 @@ namespace OsKill.Bench;
 internal sealed class KillBench(string treeNode, string siblingCgroup)
 {
     public const string Raw = "raw cgroup.kill write";
+    public const string RawBoosted = "raw cgroup.kill write at nice −20";
     public const string ContainerKill = "ProcessContainer.KillAsync";
     public const string StopKill = "ProcessContainer.StopAsync, SIGKILL only";
     public const string StopDefault = "ProcessContainer.StopAsync, default chain (SIGTERM 5 s, SIGKILL 5 s)";
     public const string Tree = "ProcessTree.KillAsync (freeze-walk)";
 
-    public static readonly string[] Methods = [Raw, ContainerKill, StopKill, StopDefault, Tree];
+    public static readonly string[] Methods = [Raw, RawBoosted, ContainerKill, StopKill, StopDefault, Tree];
 
     private static readonly StopOptions KillOnly = new([StopStep.SendSignal(Signal.SIGKILL, TimeSpan.FromSeconds(10))]);
 
-    /// <summary>Where the fixture lives: a ProcessContainer for the container's own methods, a cgroup of the harness's for the raw write and the tree kill.</summary>
+    /// <summary>Where the fixture lives: a ProcessContainer for the container's own methods, a cgroup of the harness's for the raw writes and the tree kill.</summary>
     private static bool InContainer(string method) => method is ContainerKill or StopKill or StopDefault;
 
     public async Task<KillRun> RunAsync(string method, int size, int round)
@@ -57,8 +58,8 @@ internal sealed class KillBench(string treeNode, string siblingCgroup)
                 long t0 = Stopwatch.GetTimestamp();
                 switch (method)
                 {
-                    case Raw:
-                        BenchCgroup.RawKill(cgroup);
+                    case Raw or RawBoosted:
+                        BenchCgroup.RawKill(cgroup, niceMinus20: method == RawBoosted);
                         break;
                     case ContainerKill:
                         killed = (await container!.KillAsync()).KilledCount;
