@@ -6,23 +6,28 @@
 #   true                   bare, the floor
 # `oskill run` is measured only where the oskill binary has it (it runs `true` with status 0 and
 # `sh -c 'exit 3'` with status 3); otherwise the script says "oskill run not available" and times
-# the rest. Writes artifacts/bench/supervision-cli.md (the table, the ratios and the conditions; the
-# benchmarks page includes it) and artifacts/bench/supervision-cli.json (hyperfine's export).
+# the rest. hyperfine times one command after the other, so a change of load between them would
+# pass for a difference: it runs in --passes passes (the order reversed in every other one), and
+# the ratios are per pass, then the median over the passes. Writes artifacts/bench/supervision-cli.md
+# (the table, the ratios and the conditions; the benchmarks page includes it) and
+# artifacts/bench/supervision-cli-N.json (hyperfine's export of pass N).
 #
-# Usage: bench/supervision-cli.sh [--quick] [--runs N] [--oskill PATH]
-#   --quick        20 runs after 3 warm-ups: shows that everything works; not numbers to publish
-#   --runs N       N runs after 20 warm-ups (default 300)
+# Usage: bench/supervision-cli.sh [--quick] [--runs N] [--passes N] [--oskill PATH]
+#   --quick        1 pass of 20 runs after 3 warm-ups: shows that everything works; not numbers to publish
+#   --runs N       N runs of each command in each pass, after 10 warm-ups (default 100)
+#   --passes N     how many passes (default 3)
 #   --oskill PATH  time this oskill binary instead of publishing src/OsKill.Cli (NativeAOT) to artifacts/bench/oskill-aot
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=300 warmup=20 quick="" oskill=""
+runs=100 warmup=10 passes=3 quick="" oskill=""
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) runs=20 warmup=3 quick=yes ;;
+    --quick) runs=20 warmup=3 passes=1 quick=yes ;;
     --runs) runs=${2:?--runs takes a number}; shift ;;
+    --passes) passes=${2:?--passes takes a number}; shift ;;
     --oskill) oskill=${2:?--oskill takes a path}; shift ;;
-    *) echo "usage: bench/supervision-cli.sh [--quick] [--runs N] [--oskill PATH]" >&2; exit 2 ;;
+    *) echo "usage: bench/supervision-cli.sh [--quick] [--runs N] [--passes N] [--oskill PATH]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -67,37 +72,50 @@ gnu="timeout 10 true"
 tini="tini -- true"
 bare="true"
 commands=()
-[ -z "$have_run" ] || commands+=(-n "$ours" "$oskill run -- $true_bin")
-commands+=(-n "$gnu" "$timeout_bin 10 $true_bin" -n "$tini" "$tini_bin -- $true_bin" -n "$bare" "$true_bin")
+[ -z "$have_run" ] || commands+=("$ours" "$oskill run -- $true_bin")
+commands+=("$gnu" "$timeout_bin 10 $true_bin" "$tini" "$tini_bin -- $true_bin" "$bare" "$true_bin")
+rm -f "$out"/supervision-cli-*.json
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$out/supervision-cli.json" \
-  --export-markdown "$out/supervision-cli-table.md" "${commands[@]}"
+for pass in $(seq 1 "$passes"); do
+  args=()
+  for ((i = 0; i < ${#commands[@]}; i += 2)); do
+    if [ $((pass % 2)) = 1 ]; then args+=(-n "${commands[i]}" "${commands[i + 1]}"); else args=(-n "${commands[i]}" "${commands[i + 1]}" "${args[@]}"); fi
+  done
+  echo "pass $pass of $passes"
+  hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$out/supervision-cli-$pass.json" "${args[@]}"
+done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-ratios=$(/usr/bin/python3 - "$out/supervision-cli.json" "$ours" "$gnu" "$tini" "$bare" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-ours, gnu, tini, bare = (r.get(n) for n in sys.argv[2:6])
-def ms(x): return f"{x['median'] * 1000:.2f} ms"
-lines = []
-if ours:
-    lines.append(f"`oskill run -- true` (median {ms(ours)}) against `timeout 10 true`: {ours['median'] / gnu['median']:.2f}×, "
-                 f"against `tini -- true`: {ours['median'] / tini['median']:.2f}×, against bare `true`: {ours['median'] / bare['median']:.2f}× (ratios of medians).")
+table=$(/usr/bin/python3 - "$ours" "$gnu" "$tini" "$bare" "$out"/supervision-cli-*.json <<'PY'
+import json, statistics, sys
+ours, gnu, tini, bare = sys.argv[1:5]
+passes = [{x["command"]: x for x in json.load(open(f))["results"]} for f in sys.argv[5:]]
+names = [n for n in (ours, gnu, tini, bare) if n in passes[0]]
+def med(v): return statistics.median(v)
+def ms(v): return f"{v * 1000:.2f}"
+def ratio(a, b):
+    r = [p[a]["median"] / p[b]["median"] for p in passes]
+    return f"{med(r):.2f}× ({min(r):.2f}–{max(r):.2f})" if len(r) > 1 else f"{r[0]:.2f}×"
+print(f"| Command | Median [ms], median of {len(passes)} pass{'es' if len(passes) > 1 else ''} | Medians of the passes [ms] | Min [ms] | vs `true` | vs `timeout 10 true` |")
+print("|:---|---:|---:|---:|---:|---:|")
+for n in names:
+    meds = [p[n]["median"] for p in passes]
+    print(f"| `{n}` | {ms(med(meds))} | {', '.join(ms(m) for m in meds)} | {ms(min(p[n]['min'] for p in passes))} | {ratio(n, bare)} | {ratio(n, gnu)} |")
+print()
+if ours in names:
+    print(f"`oskill run -- true` against `timeout 10 true`: {ratio(ours, gnu)}; against `tini -- true`: {ratio(ours, tini)}; "
+          f"against bare `true`: {ratio(ours, bare)} (ratios of medians in the same pass; the median over the passes, the range in brackets).")
 else:
-    lines.append("`oskill run` was not available in the oskill binary measured: its row is missing.")
-lines.append(f"`timeout 10 true` is {gnu['median'] / bare['median']:.2f}× bare `true`, `tini -- true` {tini['median'] / bare['median']:.2f}× (medians {ms(gnu)}, {ms(tini)} and {ms(bare)}).")
-print("\n\n".join(lines))
+    print("`oskill run` was not available in the oskill binary measured: its row is missing (oskill run not available).")
 PY
 )
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 {
-  cat "$out/supervision-cli-table.md"
-  echo
-  echo "$ratios"
+  echo "$table"
   echo
   echo "Measured by \`bench/supervision-cli.sh${quick:+ --quick}\` on $(date -u +%Y-%m-%d): hyperfine $(hyperfine --version | cut -d' ' -f2)," \
-    "-N, $runs runs after $warmup warm-ups; $(nproc) cores ($cpu), Linux $(uname -r);" \
+    "-N, $passes pass(es) of $runs runs of each command after $warmup warm-ups; $(nproc) cores ($cpu), Linux $(uname -r);" \
     "$("$timeout_bin" --version | head -1), $("$tini_bin" --version 2>&1 | head -1);" \
     "load average $load_start at the start, $load_end at the end."
   if [ -n "$quick" ]; then
@@ -105,6 +123,5 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
     echo "(A --quick run: too few runs to publish.)"
   fi
 } >"$out/supervision-cli.md"
-rm "$out/supervision-cli-table.md"
 echo
 cat "$out/supervision-cli.md"
