@@ -87,7 +87,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
     {
         Line("## Targets");
         Line();
-        Line("| Target (issue #6) | Measured | Verdict |");
+        Line("| Target (issue #6; #15 where marked) | Measured | Verdict |");
         Line("| --- | --- | --- |");
 
         PerCallRow? baseline = results.Baseline;

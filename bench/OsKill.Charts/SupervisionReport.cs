@@ -24,7 +24,8 @@ internal sealed partial class Report
         {
             double bound = c.Method == FreezeWalk ? 1.5 : 1.2;
             string measured = $"median {Format.Ms(c.MedianMs)} against {Format.Ms(raw?.MedianMs ?? double.NaN)}: {Format.Ratio(c.RatioMedian)} (rounds: {Format.Ratio(c.RatioMin)} to {Format.Ratio(c.RatioMax)}, {c.Runs.Count} rounds)";
-            if (s.Kill.FirstOrDefault(r => IsReference(r) && !r.Baseline) is { } boosted)
+            KillCase? boosted = s.Kill.FirstOrDefault(r => IsReference(r) && !r.Baseline);
+            if (boosted is not null)
             {
                 measured += $"; {Format.Ratio(PairedRatio(c, boosted))} against the write at nice −20";
             }
@@ -33,6 +34,13 @@ internal sealed partial class Report
             string verdict = left > 0
                 ? $"**not met**: {left} members left in the cgroup"
                 : Verdict(c.RatioMedian <= bound, $"missed by {Percent((c.RatioMedian / bound) - 1)} (the bound is {Format.N(bound, "0.0")}×)");
+            if (boosted is not null && Math.Abs(boosted.RatioMedian - 1) >= bound - 1)
+            {
+                // The two raw writes differ only in the writer's nice value: what separates them is
+                // mostly the machine's noise, and here it is as large as the margin under test.
+                verdict += $" (within this run's noise: the two raw writes measured {Format.Ratio(boosted.RatioMedian)} of each other)";
+            }
+
             Line($"| (issue #15) `{c.Method}` on {s.Size} sleeping members within {Format.N(bound, "0.0")}× a raw `cgroup.kill` write, until the last member is gone | {measured} | {verdict} |");
         }
     }
