@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of docs/benchmarks.md on this machine, in one run, and regenerates the page.
 #
-#   bench/run.sh            the full run (about 10 minutes on 2 cores): docs/benchmarks.md and docs/benchmarks/*.png
+#   bench/run.sh            the full run (about 16 minutes on 2 cores, 6 of them section 5): docs/benchmarks.md and docs/benchmarks/*.png
 #   bench/run.sh --quick    a sanity pass in a minute or two; the page says it is one
 #   bench/run.sh --smoke    builds and runs each harness for a few seconds; writes only under artifacts/bench
 #   --cli / --no-cli        run bench/cli.sh and bench/supervision-cli.sh (hyperfine, NativeAOT publish) or not; by

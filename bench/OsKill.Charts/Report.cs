@@ -38,7 +38,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
         Line();
         Line("OsKill against what a .NET program would use instead, measured on one machine in one run, every ratio");
         Line("against a baseline measured in the same run (issue #6). To reproduce: `bench/run.sh`");
-        Line("(about 10 minutes on 2 cores; `--quick` for a sanity pass of a minute or two).");
+        Line("(about 16 minutes on 2 cores; `--quick` for a sanity pass of a few minutes).");
         Line();
         if (m is null)
         {
