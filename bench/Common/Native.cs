@@ -7,7 +7,9 @@ internal static partial class Native
 {
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;
+    public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
+    public const short POLLIN = 0x1;
     public const short POLLPRI = 0x2;
 
     [LibraryImport("libc", SetLastError = true)]
@@ -21,6 +23,12 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
     public static unsafe partial nint Pread(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mkfifo(string path, uint mode);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static unsafe partial nint Write(int fd, byte* buffer, nuint count);

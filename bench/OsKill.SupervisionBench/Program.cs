@@ -75,7 +75,16 @@ if (only is "" or "start")
     using var container = new ProcessContainer();
     using var cgroup = BenchCgroup.CreateBeside(sibling);
     Console.WriteLine($"# start: {startRuns} runs of each rung after {startWarmup} warm-ups, the rungs taking turns");
-    start = new StartBench(container, cgroup).Run(startRuns, startWarmup);
+    DirectoryInfo fifos = Directory.CreateTempSubdirectory("oskill-bench-fifo-");
+    try
+    {
+        start = new StartBench(container, cgroup, fifos.FullName).Run(startRuns, startWarmup);
+    }
+    finally
+    {
+        fifos.Delete(recursive: true);
+    }
+
     double baseline = start[0].MedianUs;
     for (int i = 0; i < start.Count; i++)
     {
