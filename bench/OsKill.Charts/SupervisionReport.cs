@@ -113,6 +113,7 @@ internal sealed partial class Report
         }
 
         Line();
+        Chart(Charts.SupervisionFile, "Kills of 1000 sleeping members as ratios to the raw cgroup.kill write");
         foreach (string note in s.Kill.Where(c => !c.Baseline).Select(c => c.Runs.LastOrDefault()?.Note is { } n ? $"`{c.Method}`, last round: {n}." : null).OfType<string>())
         {
             Line("- " + note);
