@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every benchmark of docs/benchmarks.md on this machine, in one run, and regenerates the page.
 #
-#   bench/run.sh            the full run (about 10 minutes on 2 cores): docs/benchmarks.md and docs/benchmarks/*.png
+#   bench/run.sh            the full run (about 16 minutes on 2 cores, 6 of them section 5): docs/benchmarks.md and docs/benchmarks/*.png
 #   bench/run.sh --quick    a sanity pass in a minute or two; the page says it is one
 #   bench/run.sh --smoke    builds and runs each harness for a few seconds; writes only under artifacts/bench
-#   --cli / --no-cli        run bench/cli.sh (hyperfine, NativeAOT publish) or not; by default only the full run does
+#   --cli / --no-cli        run bench/cli.sh and bench/supervision-cli.sh (hyperfine, NativeAOT publish) or not; by
+#                           default only the full run does
+#   --only supervision      only section 5 (bench/OsKill.SupervisionBench, and bench/supervision-cli.sh with --cli); the
+#                           page of that partial run goes to artifacts/bench/partial/benchmarks.md, never to docs/
 #
 # Results: artifacts/bench/*.json (and cli.md); BenchmarkDotNet's own reports in artifacts/bench/bdn.
 set -euo pipefail
@@ -12,14 +15,18 @@ cd "$(dirname "$0")/.."
 command_line="bench/run.sh${*:+ $*}"
 mode=full
 cli=
-for arg in "$@"; do
-  case "$arg" in
+only=
+usage="usage: bench/run.sh [--quick|--smoke] [--cli|--no-cli] [--only supervision]"
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) mode=quick ;;
     --smoke) mode=smoke ;;
     --cli) cli=yes ;;
     --no-cli) cli=no ;;
-    *) echo "usage: bench/run.sh [--quick|--smoke] [--cli|--no-cli]" >&2; exit 2 ;;
+    --only) only=${2:-}; [ "$only" = supervision ] || { echo "$usage" >&2; exit 2; }; shift ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
+  shift
 done
 [ -n "$cli" ] || { [ "$mode" = full ] && cli=yes || cli=no; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -35,6 +42,7 @@ missing=()
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 [ -x /usr/bin/python3 ] || missing+=(python3)
 if [ "$cli" = yes ] && ! command -v hyperfine >/dev/null; then missing+=(hyperfine); fi
+if [ "$cli" = yes ] && ! command -v tini >/dev/null; then missing+=(tini); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt-get update -qq
@@ -44,8 +52,8 @@ echo "gcc $(gcc -dumpfullversion), $(/usr/bin/python3 --version), hyperfine: $(c
 
 step "Build"
 mkdir -p "$bin"
-rm -f "$art"/{machine,percall,floor-c,floor-python,latency,tree}.json
-[ "$cli" = no ] || rm -f "$art/cli.md"
+rm -f "$art"/{machine,percall,floor-c,floor-python,latency,tree,supervision}.json
+[ "$cli" = no ] || rm -f "$art/cli.md" "$art/supervision-cli.md"
 for src in bench/floor/kill_loop.c bench/native/exit_stamp.c bench/native/tree_node.c; do
   gcc -O2 -Wall -Wextra -Werror -o "$bin/$(basename "$src" .c)" "$src"
 done
@@ -71,6 +79,8 @@ json.dump({
 }, open(sys.argv[1], "w"), indent=2)
 PY
 
+# Sections 1 to 4 (left out by --only supervision).
+if [ -z "$only" ]; then
 step "1. Per-call cost: BenchmarkDotNet"
 run OsKill.Benchmarks
 
@@ -101,9 +111,23 @@ elif [ "$cli" = yes ]; then
 else
   echo "skipped (--cli runs it)"
 fi
+fi
+
+step "5. Supervision"
+run OsKill.SupervisionBench
+if [ "$cli" = yes ]; then
+  # bench/cli.sh has just published the NativeAOT oskill (not with --only): time that one.
+  reuse=()
+  [ -n "$only" ] || [ ! -x "$art/oskill-aot/oskill" ] || reuse=(--oskill "$art/oskill-aot/oskill")
+  if [ "$mode" = full ]; then bench/supervision-cli.sh "${reuse[@]}"; else bench/supervision-cli.sh --quick "${reuse[@]}"; fi
+else
+  echo "bench/supervision-cli.sh skipped (--cli runs it)"
+fi
 
 step "Charts and page"
-if [ "$mode" = smoke ]; then
+if [ -n "$only" ]; then
+  dotnet bench/OsKill.Charts/bin/Release/net10.0/OsKill.Charts.dll --artifacts "$art" --png "$art/partial" --md "$art/partial/benchmarks.md"
+elif [ "$mode" = smoke ]; then
   dotnet bench/OsKill.Charts/bin/Release/net10.0/OsKill.Charts.dll --artifacts "$art" --png "$art/smoke" --md "$art/smoke/benchmarks.md"
 else
   dotnet bench/OsKill.Charts/bin/Release/net10.0/OsKill.Charts.dll --artifacts "$art" --png docs/benchmarks --md docs/benchmarks.md

@@ -5,7 +5,7 @@ using ScottPlot.Plottables;
 namespace OsKill.Bench;
 
 /// <summary>The PNG charts of docs/benchmarks.md, drawn with ScottPlot.</summary>
-internal sealed class Charts(Results results, string dir)
+internal sealed partial class Charts(Results results, string dir)
 {
     public const string PerCallFile = "percall.png";
     public const string LatencyFile = "latency.png";
@@ -27,6 +27,11 @@ internal sealed class Charts(Results results, string dir)
         if (Tree() is { } c)
         {
             written.Add(c);
+        }
+
+        if (SupervisionKill() is { } d)
+        {
+            written.Add(d);
         }
 
         return written;

@@ -2,7 +2,7 @@ using OsKill.Bench;
 
 // bench/OsKill.Charts [--artifacts DIR] [--png DIR] [--md FILE]
 // Reads the results in DIR (artifacts/bench): machine.json, percall.json, floor-c.json,
-// floor-python.json, latency.json, tree.json, cli.md. Writes the charts to --png (docs/benchmarks)
+// floor-python.json, latency.json, tree.json, cli.md, supervision.json, supervision-cli.md. Writes the charts to --png (docs/benchmarks)
 // and, if --md is given, the page (docs/benchmarks.md). A missing result leaves its section saying so.
 var opts = new Args(args);
 string artifacts = opts.Artifacts;

@@ -22,6 +22,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
         Cli();
         Latency();
         Tree();
+        Supervision();
         Method();
         return _md.ToString();
     }
@@ -37,7 +38,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
         Line();
         Line("OsKill against what a .NET program would use instead, measured on one machine in one run, every ratio");
         Line("against a baseline measured in the same run (issue #6). To reproduce: `bench/run.sh`");
-        Line("(about 10 minutes on 2 cores; `--quick` for a sanity pass of a minute or two).");
+        Line("(about 16 minutes on 2 cores; `--quick` for a sanity pass of a few minutes).");
         Line();
         if (m is null)
         {
@@ -86,7 +87,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
     {
         Line("## Targets");
         Line();
-        Line("| Target (issue #6) | Measured | Verdict |");
+        Line("| Target (issue #6; #15 where marked) | Measured | Verdict |");
         Line("| --- | --- | --- |");
 
         PerCallRow? baseline = results.Baseline;
@@ -178,6 +179,7 @@ internal sealed partial class Report(Results results, List<string> charts, strin
             Line($"| Zero survivors, and a forking tree of 1000 killed in under 1 s | not measured: this build has no `{OurTree}` | – |");
         }
 
+        SupervisionTargets();
         Line();
     }
 

@@ -14,6 +14,8 @@ internal sealed record Results(
     LatencyResults? Latency,
     TreeResults? Tree,
     string? CliMarkdown,
+    SupervisionResults? Supervision,
+    string? SupervisionCliMarkdown,
     List<string> Problems)
 {
     public static Results Load(string dir)
@@ -40,6 +42,7 @@ internal sealed record Results(
         }
 
         string cli = Path.Combine(dir, "cli.md");
+        string supervisionCli = Path.Combine(dir, "supervision-cli.md");
         return new Results(
             Read<Machine>("machine.json"),
             Read<PerCallResults>("percall.json"),
@@ -48,6 +51,8 @@ internal sealed record Results(
             Read<LatencyResults>("latency.json"),
             Read<TreeResults>("tree.json"),
             File.Exists(cli) ? File.ReadAllText(cli) : null,
+            Read<SupervisionResults>("supervision.json"),
+            File.Exists(supervisionCli) ? File.ReadAllText(supervisionCli) : null,
             problems);
     }
 
