@@ -25,7 +25,12 @@ internal static class ConsoleEvents
     private static int s_ownEventsPending;
     private static bool s_handlerInstalled;
 
-    internal static void Send(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
+    /// <summary>
+    /// Sends <paramref name="consoleEvent"/> to the console of <paramref name="pid"/>, and returns
+    /// the pids attached to that console when it was sent (the processes it reached; neither the
+    /// caller nor the helper).
+    /// </summary>
+    internal static int[] Send(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
     {
         if (consoleEvent is not (ConsoleEvent.CtrlC or ConsoleEvent.CtrlBreak))
         {
@@ -49,15 +54,13 @@ internal static class ConsoleEvents
 
         if (SharesOurConsole(pid))
         {
-            SendToOurConsole(pid, consoleEvent);
+            return SendToOurConsole(pid, consoleEvent);
         }
-        else
-        {
-            // Windows' AttachConsole reports a missing pid as 87, Wine's as 6: ask OpenProcess
-            // first, which also saves starting a helper for nothing.
-            WindowsKill.RequireRunning(pid, (int)consoleEvent);
-            SendThroughHelper(pid, consoleEvent, timeout);
-        }
+
+        // Windows' AttachConsole reports a missing pid as 87, Wine's as 6: ask OpenProcess
+        // first, which also saves starting a helper for nothing.
+        WindowsKill.RequireRunning(pid, (int)consoleEvent);
+        return SendThroughHelper(pid, consoleEvent, timeout);
     }
 
     internal static string Describe(ConsoleEvent consoleEvent) =>
@@ -89,7 +92,7 @@ internal static class ConsoleEvents
     /// just before the event, and swallows exactly as many events as we sent, so the caller's own
     /// Ctrl+C handlers (Console.CancelKeyPress, PosixSignalRegistration) never see them.
     /// </summary>
-    private static unsafe void SendToOurConsole(int pid, ConsoleEvent consoleEvent)
+    private static unsafe int[] SendToOurConsole(int pid, ConsoleEvent consoleEvent)
     {
         lock (s_gate)
         {
@@ -105,6 +108,7 @@ internal static class ConsoleEvents
             }
 
             s_handlerInstalled = true;
+            int[] reached = [.. OurConsoleProcesses().Where(p => p != Environment.ProcessId)];
             Interlocked.Increment(ref s_ownEventsPending);
             if (!Kernel32.GenerateConsoleCtrlEvent((uint)consoleEvent, 0))
             {
@@ -123,6 +127,8 @@ internal static class ConsoleEvents
             {
                 TakeOnePending();
             }
+
+            return reached;
         }
     }
 
@@ -166,12 +172,13 @@ internal static class ConsoleEvents
         return 0;
     }
 
-    private static void SendThroughHelper(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
+    private static int[] SendThroughHelper(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
     {
         ProcessStartInfo start = HelperStartInfo(pid, consoleEvent);
         using Process helper = Process.Start(start)
             ?? throw new OsException($"Cannot send {Describe(consoleEvent)} to pid {pid}: the console helper did not start.");
         Task<string> errors = helper.StandardError.ReadToEndAsync();
+        Task<string> attached = helper.StandardOutput.ReadToEndAsync();
         if (!WaitForHelper(helper, timeout))
         {
             helper.Kill();
@@ -192,6 +199,12 @@ internal static class ConsoleEvents
             string what = detail.Length == 0 ? Cannot(pid, consoleEvent) : $"{Cannot(pid, consoleEvent)}: {detail}";
             throw Win32Errors.ProcessError(error, "console helper", what, pid, (int)consoleEvent);
         }
+
+        // The helper wrote the pids on the target's console before it sent the event.
+        string listed = attached.Wait(TimeSpan.FromSeconds(1)) ? attached.Result : string.Empty;
+        return [.. listed.Split((char[])[' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0)
+            .Where(n => n > 0)];
     }
 
     /// <summary>

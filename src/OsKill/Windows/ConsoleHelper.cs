@@ -8,8 +8,9 @@ namespace OsKill.Windows;
 /// <summary>
 /// The helper side of <see cref="ConsoleControl.Send"/>: a copy of the app, started by
 /// <see cref="ConsoleEvents"/> with <c>OSKILL_CONSOLE_HELPER=pid:event</c>, that leaves its own
-/// console, attaches to the target's, ignores the event itself, sends it to that whole console, and
-/// exits with 0 or the Win32 error of the step that failed. It runs from our startup hook, before
+/// console, attaches to the target's, ignores the event itself, writes to stdout the pids attached to
+/// that console (the ones the event reaches), sends it to that whole console, and exits with 0 or
+/// the Win32 error of the step that failed. It runs from our startup hook, before
 /// the app's Main, or from <see cref="ConsoleControl.RunHelperIfRequested"/> where hooks are off.
 /// </summary>
 internal static class ConsoleHelper
@@ -43,6 +44,9 @@ internal static class ConsoleHelper
             return Fail(WinError.ERROR_INVALID_PARAMETER, $"bad request '{request}'");
         }
 
+        // stdout is a pipe to the caller: take it before the console changes.
+        TextWriter output = Console.Out;
+
         // Leave whatever console we were given, and join the target's.
         Kernel32.FreeConsole();
         if (!Kernel32.AttachConsole(pid))
@@ -54,6 +58,8 @@ internal static class ConsoleHelper
         // covers Ctrl+C; our own handler covers Ctrl+Break.
         Kernel32.SetConsoleCtrlIgnore(0, ignore: true);
         Kernel32.SetConsoleCtrlHandler(&Ignore, add: true);
+        output.WriteLine(string.Join(' ', ConsoleEvents.OurConsoleProcesses().Where(p => p != Environment.ProcessId)));
+        output.Flush();
         if (!Kernel32.GenerateConsoleCtrlEvent(ctrlEvent, 0))
         {
             return Fail(Marshal.GetLastPInvokeError(), $"GenerateConsoleCtrlEvent({ctrlEvent}, 0)");
