@@ -77,6 +77,9 @@ internal static unsafe partial class ChildModes
             // "ready PID sleeper S middle M grandchild G members PIDS" and sleeps, for the driver to
             // end it with TerminateProcess.
             "container-owner" => ContainerOwner(report, contain: args.Length > 2 && args[2] == "contain"),
+
+            // A visible top-level window with a message loop: exits 0 on WM_CLOSE (see ChildModes.Windows.cs).
+            "window" => Window(report),
             _ => throw new ArgumentException($"unknown child mode '{mode}'"),
         };
     }
