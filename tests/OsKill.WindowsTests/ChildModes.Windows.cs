@@ -1,14 +1,19 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace OsKill.WindowsTests;
 
-/// <summary>The window child: a GUI member for the polite close of a container (WM_CLOSE).</summary>
+/// <summary>
+/// The children of the container stop cases: a GUI member for the polite close (WM_CLOSE), and
+/// console members that count the Ctrl+C events they get.
+/// </summary>
 internal static unsafe partial class ChildModes
 {
     /// <summary>Exit code of a window child that could not create its window (the reason is in its report, "no window: ...").</summary>
     internal const int NoWindow = 4;
 
     private static string? s_windowReport;
+    private static int s_ctrlCCount;
 
     /// <summary>
     /// Creates a visible top-level window with a message loop; on WM_CLOSE writes "got wm-close",
@@ -84,6 +89,60 @@ internal static unsafe partial class ChildModes
     private static int WindowCtrlHandler(uint ctrlType)
     {
         Write(s_windowReport!, $"got console event {ctrlType}");
+        return 1;
+    }
+
+    /// <summary>
+    /// Counts the Ctrl+C events it gets; with "child", first starts a second "ctrl-count" on its own
+    /// console (inherited). Writes "ready PID [child CPID]"; after the first event, waits 2 s for
+    /// more, writes "count N" and exits 130 for exactly one, 100 + N for more (3 after 60 s of none).
+    /// </summary>
+    private static int CtrlCount(string report, bool child)
+    {
+        if (!Native.SetConsoleCtrlHandler(null, false) || !Native.SetConsoleCtrlHandler(&CountCtrlC, true))
+        {
+            Write(report, $"cannot install the console handler: {Marshal.GetLastPInvokeError()}");
+            return 10;
+        }
+
+        string ready = $"ready {Environment.ProcessId}";
+        Process? second = null;
+        if (child)
+        {
+            string childReport = report + ".child";
+            second = StartSelf("ctrl-count", childReport);
+            if (WaitForLine(childReport, $"ready {second.Id}", TimeSpan.FromSeconds(60)) is null)
+            {
+                Write(report, $"the child {second.Id} never became ready");
+                return 13;
+            }
+
+            ready += $" child {second.Id}";
+        }
+
+        Write(report, ready);
+        if (!s_gotEvent.Wait(TimeSpan.FromSeconds(60)))
+        {
+            Write(report, "saw nothing");
+            return SawNothing;
+        }
+
+        Thread.Sleep(2000);
+        int count = Volatile.Read(ref s_ctrlCCount);
+        Write(report, $"count {count}");
+        GC.KeepAlive(second);
+        return count == 1 ? GotCtrlC : 100 + count;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int CountCtrlC(uint ctrlType)
+    {
+        if (ctrlType == 0)
+        {
+            Interlocked.Increment(ref s_ctrlCCount);
+            s_gotEvent.Set();
+        }
+
         return 1;
     }
 }

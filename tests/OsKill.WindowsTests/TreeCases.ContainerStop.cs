@@ -13,6 +13,7 @@ internal static partial class TreeCases
     private static void RunContainerStopCases(Harness h)
     {
         Run(h, "container-stop-ctrl-c", ContainerStopCtrlC, Long);
+        Run(h, "container-signal-console-once", ContainerSignalConsoleOnce, Long);
         Run(h, "container-stop-escalates", ContainerStopEscalates, Long);
         Run(h, "container-stop-mixed", ContainerStopMixed, Long);
         Run(h, "container-signal-exit-code", ContainerSignalExitCode, Long);
@@ -47,6 +48,28 @@ internal static partial class TreeCases
 
         Check.Equal(string.Empty, Fmt(container.GetProcessIds()), "pids left in the container");
         Check.Equal(driverC, Program.DriverCtrlC, "Ctrl+C events seen by the driver");
+    }
+
+    /// <summary>
+    /// Two members on one console (the second inherited it from the first): Signal(CTRL_C_EVENT)
+    /// sends to that console once, and each member gets exactly one Ctrl+C; both are reached.
+    /// </summary>
+    private static void ContainerSignalConsoleOnce()
+    {
+        using var container = new ProcessContainer();
+        using Process first = StartContained(container, "ctrl-count", "child");
+        string line = ChildModes.WaitForLine(ReportOf(first), $"ready {first.Id} child ", TreeReady)
+            ?? throw new TestFailure($"the ctrl-count child {first.Id} did not name its child: [{string.Join(" | ", ChildModes.ReadLines(ReportOf(first)))}]");
+        int second = int.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        using var members = new Members([first.Id, second]);
+        Check.True(container.GetProcessIds().Contains(second), $"the second member {second} is not in the container: {Fmt(container.GetProcessIds())}");
+
+        IReadOnlyList<int> reached = container.Signal(Signal.CTRL_C_EVENT);
+
+        Info("container-signal-console-once", $"members {first.Id},{second}; reached {Fmt(reached)}");
+        Check.Equal(Sorted([first.Id, second]), Sorted(reached), "the pids Ctrl+C reached (both, through the one console)");
+        Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(first.Id), $"exit code of the first member (130: one Ctrl+C; 100 + N: N of them); report [{string.Join(" | ", ChildModes.ReadLines(ReportOf(first)))}]");
+        Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(second), "exit code of the second member (130: one Ctrl+C; 100 + N: N of them)");
     }
 
     /// <summary>A member that ignores Ctrl+C ends at the last step with its exit code; the one that handles it, at step 0; the job is empty.</summary>
