@@ -8,7 +8,8 @@ namespace OsKill.WindowsTests;
 /// </summary>
 internal static partial class TreeCases
 {
-    private static readonly TimeSpan ShortPolite = TimeSpan.FromSeconds(2);
+    /// <summary>The polite step of a stop that must escalate: long enough for the console helper and the exit of the members that heed it, under a busy Wine.</summary>
+    private static readonly TimeSpan ShortPolite = TimeSpan.FromSeconds(5);
 
     private static void RunContainerStopCases(Harness h)
     {
@@ -76,8 +77,8 @@ internal static partial class TreeCases
     private static void ContainerStopEscalates()
     {
         using var container = new ProcessContainer();
-        using Process ignoring = StartContained(container, "tree", "0", "0", "ignore");
         using Process handling = StartContained(container, "ctrl-handler");
+        using Process ignoring = StartContained(container, "tree", "0", "0", "ignore");
         using var members = new Members([ignoring.Id, handling.Id]);
         var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, ShortPolite), StopStep.Terminate(77, Seen)]);
 

@@ -15,7 +15,7 @@ namespace OsKill.Windows;
 /// nothing is written to disk.</description></item>
 /// </list>
 /// </summary>
-internal static class ConsoleEvents
+internal static partial class ConsoleEvents
 {
     internal const string HelperVariable = "OSKILL_CONSOLE_HELPER";
 
@@ -174,37 +174,15 @@ internal static class ConsoleEvents
 
     private static int[] SendThroughHelper(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
     {
-        ProcessStartInfo start = HelperStartInfo(pid, consoleEvent);
-        using Process helper = Process.Start(start)
-            ?? throw new OsException($"Cannot send {Describe(consoleEvent)} to pid {pid}: the console helper did not start.");
-        Task<string> errors = helper.StandardError.ReadToEndAsync();
-        Task<string> attached = helper.StandardOutput.ReadToEndAsync();
-        if (!WaitForHelper(helper, timeout))
+        HelperLine line = RunHelper([pid], consoleEvent, timeout)[pid];
+        if (line.Error != 0)
         {
-            helper.Kill();
-            throw new OsException($"Cannot send {Describe(consoleEvent)} to pid {pid}: the console helper (pid {helper.Id}) did not finish within {timeout.TotalSeconds:0.#} s and was ended.")
-            {
-                Operation = "console helper",
-                Pid = pid,
-                Signal = (int)consoleEvent,
-            };
-        }
-
-        int error = helper.ExitCode;
-        OsKillEventSource.Log.WindowsKill(pid, (int)consoleEvent, error);
-        if (error != 0)
-        {
-            string detail = errors.Wait(TimeSpan.FromSeconds(1)) ? errors.Result.Trim() : string.Empty;
             // AttachConsole says 87 for a pid that names no process: "no such process", as in Os.Kill.
-            string what = detail.Length == 0 ? Cannot(pid, consoleEvent) : $"{Cannot(pid, consoleEvent)}: {detail}";
-            throw Win32Errors.ProcessError(error, "console helper", what, pid, (int)consoleEvent);
+            throw Win32Errors.ProcessError(line.Error, "console helper", $"{Cannot(pid, consoleEvent)}: {line.Failure}", pid, (int)consoleEvent);
         }
 
         // The helper wrote the pids on the target's console before it sent the event.
-        string listed = attached.Wait(TimeSpan.FromSeconds(1)) ? attached.Result : string.Empty;
-        return [.. listed.Split((char[])[' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0)
-            .Where(n => n > 0)];
+        return line.Attached;
     }
 
     /// <summary>
@@ -222,10 +200,11 @@ internal static class ConsoleEvents
         return helper.WaitForExit(timeout);
     }
 
-    private static ProcessStartInfo HelperStartInfo(int pid, ConsoleEvent consoleEvent)
+    /// <summary>The helper for <paramref name="request"/> ("PID[,PID...]:EVENT", see <see cref="ConsoleHelper"/>); <paramref name="target"/> names the pids in messages.</summary>
+    private static ProcessStartInfo HelperStartInfo(string request, string target, ConsoleEvent consoleEvent)
     {
         string host = Environment.ProcessPath
-            ?? throw new InvalidOperationException($"Cannot send {Describe(consoleEvent)} to pid {pid}: this process has no executable path to start the console helper from.");
+            ?? throw new InvalidOperationException($"Cannot send {Describe(consoleEvent)} to {target}: this process has no executable path to start the console helper from.");
         var start = new ProcessStartInfo(host)
         {
             UseShellExecute = false,
@@ -242,7 +221,7 @@ internal static class ConsoleEvents
             start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
         }
 
-        start.Environment[HelperVariable] = string.Create(CultureInfo.InvariantCulture, $"{pid}:{(int)consoleEvent}");
+        start.Environment[HelperVariable] = request;
         if (StartupHooksSupported())
         {
             // Ours goes first: it ends the helper before any other hook or Main can run.
@@ -253,7 +232,7 @@ internal static class ConsoleEvents
         else if (!ConsoleHelper.EntryPointRegistered)
         {
             throw new InvalidOperationException(
-                $"Cannot send {Describe(consoleEvent)} to pid {pid}: it is on another console, which takes a helper process, " +
+                $"Cannot send {Describe(consoleEvent)} to {target}: it is on another console, which takes a helper process, " +
                 "and this app cannot run one: startup hooks are off (NativeAOT or trimmed) and Main does not call " +
                 "ConsoleControl.RunHelperIfRequested(). Add that call as the first line of Main.");
         }

@@ -15,11 +15,13 @@ namespace OsKill.Windows;
 /// the handles, held until the end, keep the pids from being reused. A member that owns a visible
 /// top-level window is a GUI member: CTRL_C_EVENT posts WM_CLOSE to every top-level window it owns
 /// (<see cref="WindowClose"/>), as taskkill without /F does. Every other member is a console member:
-/// the event goes to its console through <see cref="ConsoleControl.Send"/>, which reaches every
-/// process attached to that console; the pids it names as attached are not sent to again, so each
-/// console gets the event once. A member with no console (AttachConsole says ERROR_INVALID_HANDLE)
-/// gets WM_CLOSE on its hidden windows, if it has any, for CTRL_C_EVENT, and is otherwise not
-/// reached (the stop's last step ends it); for CTRL_BREAK_EVENT that error is thrown. Console
+/// the event goes to its console, and reaches every process attached to that console: once to ours
+/// for the members on it, and through one helper process (<see cref="ConsoleEvents.SendToEach"/>)
+/// to the others' consoles, in turn, each console once (a member that an earlier event reached, as
+/// the helper lists each console before it sends, is not sent to again). A member with no console
+/// (AttachConsole says ERROR_INVALID_HANDLE) gets WM_CLOSE on its hidden windows, if it has any,
+/// for CTRL_C_EVENT, and is otherwise not reached (the stop's last step ends it). Any other failure
+/// for a member still running is thrown, once every member has had its turn. Console
 /// hosts (conhost.exe) get nothing: each exits once its last client has.</para>
 /// <para>A console event reaches every process on the console: when a console member shares the
 /// caller's console, and that console has a process outside the container (other than the caller,
@@ -76,38 +78,53 @@ internal static class JobPoliteClose
             }
         }
 
-        var attached = new HashSet<int>();
-        foreach ((int pid, SafeProcessHandle handle) in console)
+        // The members on our console: one event there reaches them all (RefuseOutsiders has checked
+        // that it reaches no one else). The others: one helper, each console once.
+        int[] ours = ConsoleEvents.OurConsoleProcesses();
+        List<(int Pid, SafeProcessHandle Handle)> onOurs = console.FindAll(m => ours.Contains(m.Pid));
+        List<(int Pid, SafeProcessHandle Handle)> elsewhere = console.FindAll(m => !ours.Contains(m.Pid) && !ProcessWait.HasExited(m.Handle));
+        if (onOurs.Count > 0)
         {
-            if (attached.Contains(pid))
-            {
-                reached.Add(pid); // the event that went to its console reached it
-                continue;
-            }
-
             cancellationToken.ThrowIfCancellationRequested();
-            try
+            int[] attached = ConsoleEvents.Send(onOurs[0].Pid, (ConsoleEvent)signal, HelperLimit);
+            reached.AddRange(onOurs.Select(m => m.Pid).Where(pid => pid == onOurs[0].Pid || attached.Contains(pid)));
+        }
+
+        if (elsewhere.Count == 0)
+        {
+            return reached;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Dictionary<int, ConsoleEvents.HelperLine> lines = ConsoleEvents.SendToEach([.. elsewhere.Select(m => m.Pid)], (ConsoleEvent)signal, HelperLimit);
+        OsException? failure = null;
+        foreach ((int pid, SafeProcessHandle handle) in elsewhere)
+        {
+            ConsoleEvents.HelperLine line = lines[pid];
+            if (line.Error == 0)
             {
-                attached.UnionWith(ConsoleEvents.Send(pid, (ConsoleEvent)signal, HelperLimit));
-                reached.Add(pid);
+                reached.Add(pid); // its console got the event: now, or (Same) from an earlier member's
             }
-            catch (ProcessLookupException) when (ProcessWait.HasExited(handle))
+            else if (ProcessWait.HasExited(handle))
             {
                 // It exited just now.
             }
-            catch (OsException e) when (signal == WindowsSignals.CtrlCEvent && e.WinError == WinError.ERROR_INVALID_HANDLE && !ProcessWait.HasExited(handle))
+            else if (signal == WindowsSignals.CtrlCEvent && line.Error == WinError.ERROR_INVALID_HANDLE && line.Failure.StartsWith("AttachConsole", StringComparison.Ordinal))
             {
-                // AttachConsole: it has no console (a windowed program with no visible window, or a
-                // detached process). Ctrl+Break is not caught here: Wine's GenerateConsoleCtrlEvent
-                // fails with the same error for it, and that failure is the caller's to see.
+                // No console: a windowed program with no visible window, or a detached process.
                 if (windows.TryGetValue(pid, out List<WindowClose.TopLevelWindow>? hidden) && WindowClose.Post(pid, hidden, signal) > 0)
                 {
                     reached.Add(pid);
                 }
             }
+            else
+            {
+                failure ??= Win32Errors.ProcessError(line.Error, "console helper", $"cannot send {OsException.SignalText(signal)} to the console of pid {pid}: {line.Failure}", pid, signal);
+            }
         }
 
-        return reached;
+        // The others were sent to: the first failure is the caller's to see, after them.
+        return failure is null ? reached : throw failure;
     }
 
     /// <summary>
