@@ -17,6 +17,7 @@ internal static partial class TreeCases
         Run(h, "container-signal-console-once", ContainerSignalConsoleOnce, Long);
         Run(h, "container-stop-escalates", ContainerStopEscalates, Long);
         Run(h, "container-stop-mixed", ContainerStopMixed, Long);
+        Run(h, "container-stop-during-kill", ContainerStopDuringKill, Long);
         Run(h, "container-signal-exit-code", ContainerSignalExitCode, Long);
         Run(h, "container-signal-veto", ContainerSignalVeto, Long);
         Run(h, "container-signal-ctrl-break", ContainerSignalCtrlBreak, Long);
@@ -114,6 +115,31 @@ internal static partial class TreeCases
         Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(main.Id), "exit code of the main process (130: Ctrl+C)");
         Check.Equal<uint?>(77, members.ExitCode(other.Id), "exit code of the other member (77: the last step, no Ctrl+C)");
         Check.True(!ChildModes.ReadLines(ReportOf(other)).Any(l => l.StartsWith("got", StringComparison.Ordinal)), $"the other member saw an event: [{string.Join(" | ", ChildModes.ReadLines(ReportOf(other)))}]");
+        Check.Equal(string.Empty, Fmt(container.GetProcessIds()), "pids left in the container");
+    }
+
+    /// <summary>
+    /// A KillAsync while a stop waits in its long polite step: both waits (on the one completion
+    /// port) end once the job is empty, the stop's long before its step's timeout.
+    /// </summary>
+    private static void ContainerStopDuringKill()
+    {
+        using var container = new ProcessContainer();
+        using Process ignoring = StartContained(container, "tree", "0", "0", "ignore");
+        using var members = new Members([ignoring.Id]);
+        var options = new StopOptions([StopStep.SendSignal(Signal.CTRL_C_EVENT, TimeSpan.FromSeconds(60)), StopStep.Terminate(77, Seen)]);
+        var clock = Stopwatch.StartNew();
+        Task<ContainerStopResult> stop = container.StopAsync(options);
+        Thread.Sleep(1500);
+
+        TreeKillResult killed = container.KillAsync().GetAwaiter().GetResult();
+
+        Check.True(stop.Wait(TimeSpan.FromSeconds(15)), $"the stop was still waiting {clock.Elapsed.TotalSeconds:0.0} s after it started, with the container killed ({killed})");
+        ContainerStopResult r = stop.Result;
+        Info("container-stop-during-kill", $"{r.Outcome}, step {Fmt(r.StepIndex)}, {r.Elapsed.TotalMilliseconds:0} ms; {Describe(r)}; kill: {killed}");
+        Check.True(r.Exited, $"the stop did not see the container empty: {Describe(r)}");
+        Check.Equal<int?>(0, r.StepIndex, "the step during which the container emptied (the polite one, cut short by the kill)");
+        Check.Equal<uint?>(0xFFFFFFFF, members.ExitCode(ignoring.Id), "exit code of the member (the kill's)");
         Check.Equal(string.Empty, Fmt(container.GetProcessIds()), "pids left in the container");
     }
 

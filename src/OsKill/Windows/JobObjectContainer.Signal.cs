@@ -39,6 +39,7 @@ internal sealed partial class JobObjectContainer
     /// <summary>
     /// Completes once the job has no active process, woken by the packets on its completion port
     /// (JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO among them), on a pool thread; no time limit but the token.
+    /// A disposal during the wait closes the port under it: that is an <see cref="ObjectDisposedException"/>.
     /// </summary>
     public async Task WaitUntilEmptyAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +61,14 @@ internal sealed partial class JobObjectContainer
             _killing.Release();
         }
 
-        _ = await WaitUntilEmptyAsync(synchronously: false, Deadline.None, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _ = await WaitUntilEmptyAsync(synchronously: false, Deadline.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OsException e) when (_disposed)
+        {
+            // Disposed meanwhile: the job and its port were closed under the wait.
+            throw new ObjectDisposedException($"The process container was disposed while a wait for it to empty was pending ({e.Message}).", e);
+        }
     }
 }
