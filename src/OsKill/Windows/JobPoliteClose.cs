@@ -22,7 +22,8 @@ namespace OsKill.Windows;
 /// (AttachConsole says ERROR_INVALID_HANDLE) gets WM_CLOSE on its hidden windows, if it has any,
 /// for CTRL_C_EVENT, and is otherwise not reached (the stop's last step ends it). Any other failure
 /// for a member still running is thrown, once every member has had its turn. Console
-/// hosts (conhost.exe) get nothing: each exits once its last client has.</para>
+/// hosts (conhost.exe) get nothing: each exits once its last client has. A GUI member attached to a
+/// console that an event goes to gets that event too, as every process on the console does.</para>
 /// <para>A console event reaches every process on the console: when a console member shares the
 /// caller's console, and that console has a process outside the container (other than the caller,
 /// which <see cref="ConsoleControl.Send"/> never interrupts), the call is refused before anything is

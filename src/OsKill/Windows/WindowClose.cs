@@ -18,7 +18,7 @@ internal static class WindowClose
 
     /// <summary>
     /// The top-level windows (EnumWindows) that the processes <paramref name="pids"/> own, by pid;
-    /// a process without one is not in the result.
+    /// a process without one is not in the result, and none is where Windows has no user32.dll (Nano Server).
     /// </summary>
     /// <exception cref="OsException">EnumWindows failed.</exception>
     internal static unsafe Dictionary<int, List<TopLevelWindow>> OwnedBy(IReadOnlySet<int> pids)
@@ -35,6 +35,11 @@ internal static class WindowClose
                     throw OsException.FromWin32(error, WinError.ToErrno(error), "EnumWindows", "cannot list the top-level windows of the process container's members", null, null);
                 }
             }
+        }
+        catch (DllNotFoundException)
+        {
+            // No user32.dll (Nano Server): no window manager, so no process owns a window.
+            return [];
         }
         finally
         {
