@@ -20,6 +20,7 @@ internal static partial class TreeCases
         Run(h, "container-stop-during-kill", ContainerStopDuringKill, Long);
         Run(h, "container-signal-exit-code", ContainerSignalExitCode, Long);
         Run(h, "container-signal-veto", ContainerSignalVeto, Long);
+        Run(h, "container-signal-refuses-outsiders", ContainerSignalRefusesOutsiders, Long);
         Run(h, "container-signal-ctrl-break", ContainerSignalCtrlBreak, Long);
         Run(h, "container-stop-wm-close", ContainerStopWmClose, Long);
     }
@@ -189,6 +190,39 @@ internal static partial class TreeCases
         {
             Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(pid), $"exit code of member {pid} (130: its handler saw Ctrl+C)");
         }
+    }
+
+    /// <summary>
+    /// A member on the driver's console, which a process outside the container shares: Ctrl+C is
+    /// refused before anything is sent (it would reach the outsider); with the outsider gone, it goes
+    /// to the driver's console once, reaches the member, and the driver swallows its own copy.
+    /// </summary>
+    private static void ContainerSignalRefusesOutsiders()
+    {
+        using var container = new ProcessContainer();
+        ProcessStartInfo psi = ContainedStartInfo("ctrl-handler", out string report);
+        psi.CreateNoWindow = false;
+        using Process member = container.Start(psi);
+        using (var outsider = Child.Start("ctrl-handler"))
+        {
+            outsider.WaitReady();
+            Check.True(ChildModes.WaitForLine(report, $"ready {member.Id}", TreeReady) is not null, $"the contained ctrl-handler child {member.Id} never became ready: [{string.Join(" | ", ChildModes.ReadLines(report))}]");
+            Check.True(Native.ConsoleProcesses().Contains((uint)member.Id), $"member {member.Id} is not on the driver's console");
+
+            ArgumentException e = Check.Throws<ArgumentException>(() => container.Signal(Signal.CTRL_C_EVENT), "Signal(CTRL_C_EVENT) with a member on a console shared with a process outside the container");
+            Info("container-signal-refuses-outsiders", e.Message);
+            Check.True(e.Message.Contains(outsider.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), $"the refusal does not name the outsider {outsider.Pid}: {e.Message}");
+            Thread.Sleep(500);
+            Check.Equal(null, outsider.ExitCode, "the outsider's exit code");
+            Check.True(!member.HasExited, $"member {member.Id} exited after the refusal: [{string.Join(" | ", ChildModes.ReadLines(report))}]");
+        }
+
+        int driverC = Program.DriverCtrlC;
+        IReadOnlyList<int> reached = container.Signal(Signal.CTRL_C_EVENT);
+        Check.Equal(member.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt(reached), "the pids Ctrl+C reached, the outsider gone");
+        Check.True(member.WaitForExit(Seen), $"member {member.Id} still running after Ctrl+C: [{string.Join(" | ", ChildModes.ReadLines(report))}]");
+        Check.Equal((int)ChildModes.GotCtrlC, member.ExitCode, "exit code of the member (130: its handler saw Ctrl+C)");
+        Check.Equal(driverC, Program.DriverCtrlC, "Ctrl+C events the driver's handler saw (its own copy is swallowed)");
     }
 
     /// <summary>Signal(CTRL_BREAK_EVENT) goes to each console member as Ctrl+Break (Wine 8 does not implement it: skipped there, with the error checked).</summary>
