@@ -77,6 +77,12 @@ internal static unsafe partial class ChildModes
             // "ready PID sleeper S middle M grandchild G members PIDS" and sleeps, for the driver to
             // end it with TerminateProcess.
             "container-owner" => ContainerOwner(report, contain: args.Length > 2 && args[2] == "contain"),
+
+            // A visible top-level window with a message loop: exits 0 on WM_CLOSE (see ChildModes.Windows.cs).
+            "window" => Window(report),
+
+            // Counts Ctrl+C events, exits 130 after exactly one; "child": with a second one on its console (see ChildModes.Windows.cs).
+            "ctrl-count" => CtrlCount(report, child: args.Length > 2 && args[2] == "child"),
             _ => throw new ArgumentException($"unknown child mode '{mode}'"),
         };
     }

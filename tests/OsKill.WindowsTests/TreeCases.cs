@@ -33,6 +33,7 @@ internal static partial class TreeCases
         RunSafetyCases(h);
         RunHeldOrphanCases(h);
         RunConsoleHostCases(h);
+        RunContainerStopCases(h);
     }
 
     /// <summary>Runs a case, then ends every process of this executable that it left running (a failed case can leave a tree).</summary>

@@ -14,4 +14,7 @@ internal static class Libraries
 
     /// <summary>The Windows native API, below kernel32: process suspension and process information.</summary>
     internal const string Ntdll = "ntdll.dll";
+
+    /// <summary>The Windows window manager: the top-level windows a polite close posts WM_CLOSE to.</summary>
+    internal const string User32 = "user32.dll";
 }

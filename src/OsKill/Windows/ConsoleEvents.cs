@@ -15,7 +15,7 @@ namespace OsKill.Windows;
 /// nothing is written to disk.</description></item>
 /// </list>
 /// </summary>
-internal static class ConsoleEvents
+internal static partial class ConsoleEvents
 {
     internal const string HelperVariable = "OSKILL_CONSOLE_HELPER";
 
@@ -25,7 +25,12 @@ internal static class ConsoleEvents
     private static int s_ownEventsPending;
     private static bool s_handlerInstalled;
 
-    internal static void Send(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
+    /// <summary>
+    /// Sends <paramref name="consoleEvent"/> to the console of <paramref name="pid"/>, and returns
+    /// the pids attached to that console when it was sent (the processes it reached; neither the
+    /// caller nor the helper).
+    /// </summary>
+    internal static int[] Send(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
     {
         if (consoleEvent is not (ConsoleEvent.CtrlC or ConsoleEvent.CtrlBreak))
         {
@@ -49,15 +54,13 @@ internal static class ConsoleEvents
 
         if (SharesOurConsole(pid))
         {
-            SendToOurConsole(pid, consoleEvent);
+            return SendToOurConsole(pid, consoleEvent);
         }
-        else
-        {
-            // Windows' AttachConsole reports a missing pid as 87, Wine's as 6: ask OpenProcess
-            // first, which also saves starting a helper for nothing.
-            WindowsKill.RequireRunning(pid, (int)consoleEvent);
-            SendThroughHelper(pid, consoleEvent, timeout);
-        }
+
+        // Windows' AttachConsole reports a missing pid as 87, Wine's as 6: ask OpenProcess
+        // first, which also saves starting a helper for nothing.
+        WindowsKill.RequireRunning(pid, (int)consoleEvent);
+        return SendThroughHelper(pid, consoleEvent, timeout);
     }
 
     internal static string Describe(ConsoleEvent consoleEvent) =>
@@ -89,7 +92,7 @@ internal static class ConsoleEvents
     /// just before the event, and swallows exactly as many events as we sent, so the caller's own
     /// Ctrl+C handlers (Console.CancelKeyPress, PosixSignalRegistration) never see them.
     /// </summary>
-    private static unsafe void SendToOurConsole(int pid, ConsoleEvent consoleEvent)
+    private static unsafe int[] SendToOurConsole(int pid, ConsoleEvent consoleEvent)
     {
         lock (s_gate)
         {
@@ -105,6 +108,7 @@ internal static class ConsoleEvents
             }
 
             s_handlerInstalled = true;
+            int[] reached = [.. OurConsoleProcesses().Where(p => p != Environment.ProcessId)];
             Interlocked.Increment(ref s_ownEventsPending);
             if (!Kernel32.GenerateConsoleCtrlEvent((uint)consoleEvent, 0))
             {
@@ -123,6 +127,8 @@ internal static class ConsoleEvents
             {
                 TakeOnePending();
             }
+
+            return reached;
         }
     }
 
@@ -166,32 +172,17 @@ internal static class ConsoleEvents
         return 0;
     }
 
-    private static void SendThroughHelper(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
+    private static int[] SendThroughHelper(int pid, ConsoleEvent consoleEvent, TimeSpan timeout)
     {
-        ProcessStartInfo start = HelperStartInfo(pid, consoleEvent);
-        using Process helper = Process.Start(start)
-            ?? throw new OsException($"Cannot send {Describe(consoleEvent)} to pid {pid}: the console helper did not start.");
-        Task<string> errors = helper.StandardError.ReadToEndAsync();
-        if (!WaitForHelper(helper, timeout))
+        HelperLine line = RunHelper([pid], consoleEvent, timeout)[pid];
+        if (line.Error != 0)
         {
-            helper.Kill();
-            throw new OsException($"Cannot send {Describe(consoleEvent)} to pid {pid}: the console helper (pid {helper.Id}) did not finish within {timeout.TotalSeconds:0.#} s and was ended.")
-            {
-                Operation = "console helper",
-                Pid = pid,
-                Signal = (int)consoleEvent,
-            };
+            // AttachConsole says 87 for a pid that names no process: "no such process", as in Os.Kill.
+            throw Win32Errors.ProcessError(line.Error, "console helper", $"{Cannot(pid, consoleEvent)}: {line.Failure}", pid, (int)consoleEvent);
         }
 
-        int error = helper.ExitCode;
-        OsKillEventSource.Log.WindowsKill(pid, (int)consoleEvent, error);
-        if (error != 0)
-        {
-            string detail = errors.Wait(TimeSpan.FromSeconds(1)) ? errors.Result.Trim() : string.Empty;
-            // AttachConsole says 87 for a pid that names no process: "no such process", as in Os.Kill.
-            string what = detail.Length == 0 ? Cannot(pid, consoleEvent) : $"{Cannot(pid, consoleEvent)}: {detail}";
-            throw Win32Errors.ProcessError(error, "console helper", what, pid, (int)consoleEvent);
-        }
+        // The helper wrote the pids on the target's console before it sent the event.
+        return line.Attached;
     }
 
     /// <summary>
@@ -209,10 +200,11 @@ internal static class ConsoleEvents
         return helper.WaitForExit(timeout);
     }
 
-    private static ProcessStartInfo HelperStartInfo(int pid, ConsoleEvent consoleEvent)
+    /// <summary>The helper for <paramref name="request"/> ("PID[,PID...]:EVENT", see <see cref="ConsoleHelper"/>); <paramref name="target"/> names the pids in messages.</summary>
+    private static ProcessStartInfo HelperStartInfo(string request, string target, ConsoleEvent consoleEvent)
     {
         string host = Environment.ProcessPath
-            ?? throw new InvalidOperationException($"Cannot send {Describe(consoleEvent)} to pid {pid}: this process has no executable path to start the console helper from.");
+            ?? throw new InvalidOperationException($"Cannot send {Describe(consoleEvent)} to {target}: this process has no executable path to start the console helper from.");
         var start = new ProcessStartInfo(host)
         {
             UseShellExecute = false,
@@ -229,7 +221,7 @@ internal static class ConsoleEvents
             start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
         }
 
-        start.Environment[HelperVariable] = string.Create(CultureInfo.InvariantCulture, $"{pid}:{(int)consoleEvent}");
+        start.Environment[HelperVariable] = request;
         if (StartupHooksSupported())
         {
             // Ours goes first: it ends the helper before any other hook or Main can run.
@@ -240,7 +232,7 @@ internal static class ConsoleEvents
         else if (!ConsoleHelper.EntryPointRegistered)
         {
             throw new InvalidOperationException(
-                $"Cannot send {Describe(consoleEvent)} to pid {pid}: it is on another console, which takes a helper process, " +
+                $"Cannot send {Describe(consoleEvent)} to {target}: it is on another console, which takes a helper process, " +
                 "and this app cannot run one: startup hooks are off (NativeAOT or trimmed) and Main does not call " +
                 "ConsoleControl.RunHelperIfRequested(). Add that call as the first line of Main.");
         }

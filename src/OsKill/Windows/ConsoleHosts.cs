@@ -17,11 +17,8 @@ namespace OsKill.Windows;
 [SupportedOSPlatform("windows")]
 internal static class ConsoleHosts
 {
-    /// <summary>
-    /// TerminateProcess, IsProcessInJob and QueryFullProcessImageNameW. Windows lets IsProcessInJob
-    /// use PROCESS_QUERY_LIMITED_INFORMATION; Wine 8 wants PROCESS_QUERY_INFORMATION.
-    /// </summary>
-    private const uint JobMemberAccess = Kernel32.PROCESS_TERMINATE | Kernel32.PROCESS_QUERY_INFORMATION | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION | Kernel32.PROCESS_SUSPEND_RESUME;
+    /// <summary>TerminateProcess and NtSuspendProcess (with <see cref="JobMembers.QueryAccess"/>: IsProcessInJob and QueryFullProcessImageNameW).</summary>
+    private const uint JobMemberAccess = Kernel32.PROCESS_TERMINATE | Kernel32.PROCESS_SUSPEND_RESUME;
 
     /// <summary>True when the process runs conhost.exe (by the file name of its image; false when that cannot be read).</summary>
     internal static unsafe bool IsConsoleHost(SafeHandle process)
@@ -50,56 +47,37 @@ internal static class ConsoleHosts
     /// </summary>
     internal static void EndJobClientsFirst(SafeHandle job, List<int> pids, int exitCode)
     {
-        var opened = new List<(int Pid, SafeProcessHandle Handle, bool Host)>(pids.Count);
-        try
+        using var members = JobMembers.Open(job, pids, JobMemberAccess);
+        var opened = members.Opened.Select(m => (m.Pid, m.Handle, Host: IsConsoleHost(m.Handle))).ToList();
+        if (!opened.Exists(p => p.Host))
         {
-            using var jobLease = SafeHandleLease.Acquire(job);
-            foreach (int pid in pids)
-            {
-                var handle = new SafeProcessHandle(Kernel32.OpenProcess(JobMemberAccess, inheritHandle: false, pid), ownsHandle: true);
-                if (handle.IsInvalid || !Kernel32.IsProcessInJob(handle.DangerousGetHandle(), jobLease.Value, out bool inJob) || !inJob)
-                {
-                    handle.Dispose();
-                    continue;
-                }
+            return;
+        }
 
-                opened.Add((pid, handle, IsConsoleHost(handle)));
-            }
-
-            if (!opened.Exists(p => p.Host))
+        // The hosts are suspended first (as the tree kill freezes every member), so that none
+        // can exit by itself while its clients end; where NtSuspendProcess fails or is not
+        // implemented, nothing changes but that guard. Then the clients, then at once the hosts,
+        // through the handles already open: a host whose last client has gone exits by itself,
+        // with 0, and under Wine it did so before TerminateJobObject reached it (seen again under
+        // load with the hosts ended right after their clients).
+        foreach ((_, SafeProcessHandle handle, bool host) in opened)
+        {
+            if (host)
             {
-                return;
-            }
-
-            // The hosts are suspended first (as the tree kill freezes every member), so that none
-            // can exit by itself while its clients end; where NtSuspendProcess fails or is not
-            // implemented, nothing changes but that guard. Then the clients, then at once the hosts,
-            // through the handles already open: a host whose last client has gone exits by itself,
-            // with 0, and under Wine it did so before TerminateJobObject reached it (seen again under
-            // load with the hosts ended right after their clients).
-            foreach ((_, SafeProcessHandle handle, bool host) in opened)
-            {
-                if (host)
-                {
-                    _ = Ntdll.NtSuspendProcess(handle.DangerousGetHandle());
-                }
-            }
-
-            foreach (bool hosts in new[] { false, true })
-            {
-                foreach ((int pid, SafeProcessHandle handle, bool host) in opened)
-                {
-                    if (host == hosts)
-                    {
-                        bool terminated = Kernel32.TerminateProcess(handle.DangerousGetHandle(), unchecked((uint)exitCode));
-                        OsKillEventSource.Log.WindowsKill(pid, exitCode, terminated ? 0 : Marshal.GetLastPInvokeError());
-                    }
-                }
+                _ = Ntdll.NtSuspendProcess(handle.DangerousGetHandle());
             }
         }
-        finally
+
+        foreach (bool hosts in new[] { false, true })
         {
-            opened.ForEach(p => p.Handle.Dispose());
+            foreach ((int pid, SafeProcessHandle handle, bool host) in opened)
+            {
+                if (host == hosts)
+                {
+                    bool terminated = Kernel32.TerminateProcess(handle.DangerousGetHandle(), unchecked((uint)exitCode));
+                    OsKillEventSource.Log.WindowsKill(pid, exitCode, terminated ? 0 : Marshal.GetLastPInvokeError());
+                }
+            }
         }
     }
 }

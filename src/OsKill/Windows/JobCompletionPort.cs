@@ -61,7 +61,9 @@ internal sealed class JobCompletionPort : IDisposable
 
     /// <summary>
     /// Waits, on the calling thread, until <paramref name="done"/> is true: it is asked first and
-    /// again after each packet. False when it is still false at the deadline.
+    /// again after each packet. False when it is still false at the deadline. Several threads may
+    /// wait at once (a stop's wait and a kill's): each packet wakes one of them, so one that finds
+    /// <paramref name="done"/> true after a packet posts another, to wake the next to look again.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (a posted packet wakes the wait).</exception>
     /// <exception cref="OsException">GetQueuedCompletionStatus failed.</exception>
@@ -70,6 +72,7 @@ internal sealed class JobCompletionPort : IDisposable
         using CancellationTokenRegistration wake = cancellationToken.UnsafeRegister(
             static state => Kernel32.PostQueuedCompletionStatus(((KernelHandle)state!).DangerousGetHandle(), 0, WakeKey, 0),
             _port);
+        bool woken = false;
         while (!done())
         {
             uint ms = HandleWait.Milliseconds(deadline);
@@ -91,6 +94,13 @@ internal sealed class JobCompletionPort : IDisposable
                 int error = Marshal.GetLastPInvokeError();
                 throw OsException.FromWin32(error, WinError.ToErrno(error), "GetQueuedCompletionStatus", "cannot wait for the processes of a process container to exit", null, null);
             }
+
+            woken = true;
+        }
+
+        if (woken)
+        {
+            _ = Kernel32.PostQueuedCompletionStatus(_port.DangerousGetHandle(), 0, WakeKey, 0);
         }
 
         return true;

@@ -28,7 +28,7 @@ namespace OsKill.Windows;
 /// failure through <see cref="OsKillEventSource"/>; <see cref="DisposeAsync"/> throws it.</para>
 /// </remarks>
 [SupportedOSPlatform("windows")]
-internal sealed class JobObjectContainer : IContainerBackend
+internal sealed partial class JobObjectContainer : IContainerBackend
 {
     /// <summary>How long the members may take to exit after the kill.</summary>
     internal static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(10);
@@ -187,8 +187,8 @@ internal sealed class JobObjectContainer : IContainerBackend
             ThrowIfDisposed();
             List<int> killed = ListForKill();
             KillAnnouncement.AnnounceAll(killed, WindowsTreeBackend.KillExitCode, out _vetoed);
-            Terminate(killed);
-            if (ActiveProcesses() != 0 && !await WaitUntilEmptyAsync(synchronously: false, cancellationToken).ConfigureAwait(false))
+            Terminate(killed, WindowsTreeBackend.KillExitCode);
+            if (ActiveProcesses() != 0 && !await WaitUntilEmptyAsync(synchronously: false, Deadline.After(ExitLimit), cancellationToken).ConfigureAwait(false))
             {
                 throw NotEmptied();
             }
@@ -200,17 +200,6 @@ internal sealed class JobObjectContainer : IContainerBackend
             _killing.Release();
         }
     }
-
-    /// <summary>Not yet: the polite close of each member (issue 15).</summary>
-    public IReadOnlyList<int> Signal(int signal, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("ProcessContainer.Signal on Windows is not written yet.");
-
-    /// <summary>Every number but the console events is an exit code: TerminateJobObject.</summary>
-    public bool IsKill(int signal) => signal is not (WindowsSignals.CtrlCEvent or WindowsSignals.CtrlBreakEvent);
-
-    /// <summary>Not yet (issue 15).</summary>
-    public Task WaitUntilEmptyAsync(CancellationToken cancellationToken) =>
-        throw new NotImplementedException("ProcessContainer.StopAsync on Windows is not written yet.");
 
     /// <summary>Disposes the container; never throws. A failure goes to the event source (see the remarks of the class).</summary>
     public void Dispose() => ContainerClose.Report(CloseAsync(synchronously: true), "job object");
@@ -250,8 +239,8 @@ internal sealed class JobObjectContainer : IContainerBackend
                 {
                     List<int> pids = ListForKill();
                     KillAnnouncement.AnnounceAll(pids, WindowsTreeBackend.KillExitCode, out _vetoed);
-                    Terminate(pids);
-                    if (!await WaitUntilEmptyAsync(synchronously, CancellationToken.None).ConfigureAwait(false))
+                    Terminate(pids, WindowsTreeBackend.KillExitCode);
+                    if (!await WaitUntilEmptyAsync(synchronously, Deadline.After(ExitLimit), CancellationToken.None).ConfigureAwait(false))
                     {
                         return Closed(new TimeoutException($"Every process in the process container was ended with TerminateJobObject, but some had not exited after {ExitLimit.TotalSeconds:0} s."));
                     }
@@ -366,14 +355,14 @@ internal sealed class JobObjectContainer : IContainerBackend
         return QueryProcessIds();
     }
 
-    /// <summary>Ends every process in the job (TerminateJobObject, exit code −1; console hosts last, see <see cref="ConsoleHosts"/>); <paramref name="pids"/> were listed just before.</summary>
-    private void Terminate(List<int> pids)
+    /// <summary>Ends every process in the job with <paramref name="exitCode"/> (TerminateJobObject; console hosts last, see <see cref="ConsoleHosts"/>); <paramref name="pids"/> were listed just before.</summary>
+    private void Terminate(List<int> pids, int exitCode)
     {
-        ConsoleHosts.EndJobClientsFirst(_job, pids, WindowsTreeBackend.KillExitCode);
-        if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)WindowsTreeBackend.KillExitCode)))
+        ConsoleHosts.EndJobClientsFirst(_job, pids, exitCode);
+        if (!Kernel32.TerminateJobObject(_job.DangerousGetHandle(), unchecked((uint)exitCode)))
         {
             int error = Marshal.GetLastPInvokeError();
-            throw OsException.FromWin32(error, WinError.ToErrno(error), "TerminateJobObject", $"cannot end the {pids.Count} process(es) of the process container with exit code {WindowsTreeBackend.KillExitCode}", null, WindowsTreeBackend.KillExitCode);
+            throw OsException.FromWin32(error, WinError.ToErrno(error), "TerminateJobObject", $"cannot end the {pids.Count} process(es) of the process container with exit code {exitCode}", null, exitCode);
         }
     }
 
@@ -400,10 +389,9 @@ internal sealed class JobObjectContainer : IContainerBackend
         return info.ActiveProcesses;
     }
 
-    /// <summary>Waits up to <see cref="ExitLimit"/> until the job has no active process: on the calling thread, or on a pool thread. False at the limit.</summary>
-    private async Task<bool> WaitUntilEmptyAsync(bool synchronously, CancellationToken cancellationToken)
+    /// <summary>Waits until the job has no active process: on the calling thread, or on a pool thread. False at <paramref name="deadline"/>.</summary>
+    private async Task<bool> WaitUntilEmptyAsync(bool synchronously, long deadline, CancellationToken cancellationToken)
     {
-        long deadline = Deadline.After(ExitLimit);
         return synchronously
             ? WaitUntilEmpty(deadline, cancellationToken)
             : await Task.Run(() => WaitUntilEmpty(deadline, cancellationToken), cancellationToken).ConfigureAwait(false);
