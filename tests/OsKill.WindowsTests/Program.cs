@@ -52,7 +52,7 @@ internal static unsafe class Program
 
         // OSKILL_WINTESTS=name,name runs only those cases (for debugging one case).
         string[]? only = Environment.GetEnvironmentVariable("OSKILL_WINTESTS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var harness = new Harness(perCase: TimeSpan.FromSeconds(20), budget: TimeSpan.FromSeconds(270), only);
+        var harness = new Harness(perCase: TimeSpan.FromSeconds(20), budget: TimeSpan.FromSeconds(420), only);
         Cases.RunAll(harness);
 
         try
