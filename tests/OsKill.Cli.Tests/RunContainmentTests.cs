@@ -17,8 +17,7 @@ public class RunContainmentTests(ITestOutputHelper output)
     [MemberData(nameof(Modes))]
     public async Task The_hostile_fixture_leaves_no_survivor_at_the_timeout(string mode)
     {
-        string mark = RunFixture.NewMark();
-        try
+        using (RunFixture.Mark(out string mark))
         {
             string[] options = mode == "cgroup" ? ["-v"] : ["-v", mode];
             CliResult r = await OsKillRun.RunWithEnvironmentAsync(RunFixture.Marked(mark), ["run", .. options, "--timeout", "1s", "-k", "1s", "--", "sh", "-c", RunFixture.Hostile]);
@@ -30,18 +29,13 @@ public class RunContainmentTests(ITestOutputHelper output)
             output.WriteLine($"oskill run ({mode}) --timeout 1s -k 1s: {left.Count} survivors");
             output.WriteLine(r.Stderr);
         }
-        finally
-        {
-            RunFixture.KillMarked(mark);
-        }
     }
 
     [Fact]
     public async Task The_anchors_on_the_same_fixture_leave_the_setsid_child()
     {
         // Measured, not asserted beyond what they are known to leave: these are other programs.
-        string mark = RunFixture.NewMark();
-        try
+        using (RunFixture.Mark(out string mark))
         {
             // Its survivors keep the descriptors they inherited: give them none of the test's pipes.
             CliResult r = await OsKillRun.RunCommandAsync(["/bin/sh", "-c", "exec timeout -k 1 1 sh -c \"$1\" >/dev/null 2>&1", "sh", RunFixture.Hostile], RunFixture.Marked(mark));
@@ -50,14 +44,9 @@ public class RunContainmentTests(ITestOutputHelper output)
             output.WriteLine($"GNU timeout -k 1 1: exit {r.ExitCode}, {left.Count} survivors");
             Assert.NotEmpty(left);
         }
-        finally
-        {
-            RunFixture.KillMarked(mark);
-        }
 
         Assert.SkipUnless(File.Exists("/usr/bin/tini"), "tini is not installed (apt-get install tini; .ci/run installs it)");
-        mark = RunFixture.NewMark();
-        try
+        using (RunFixture.Mark(out string mark))
         {
             // tini has no timeout: do what one would (TERM, which tini -g forwards to the child's
             // process group; a second later KILL, which it cannot catch).
@@ -72,18 +61,13 @@ public class RunContainmentTests(ITestOutputHelper output)
             output.WriteLine($"tini -g, TERM, KILL 1 s later: exit {exit}, {left.Count} survivors");
             Assert.NotEmpty(left);
         }
-        finally
-        {
-            RunFixture.KillMarked(mark);
-        }
     }
 
     [Theory]
     [MemberData(nameof(Modes))]
     public async Task What_cmd_leaves_when_it_exits_is_stopped_before_oskill_returns(string mode)
     {
-        string mark = RunFixture.NewMark();
-        try
+        using (RunFixture.Mark(out string mark))
         {
             string[] options = mode == "cgroup" ? ["-v"] : ["-v", mode];
             var clock = Stopwatch.StartNew();
@@ -93,17 +77,12 @@ public class RunContainmentTests(ITestOutputHelper output)
             Assert.Contains("CMD left members behind", r.Stderr, StringComparison.Ordinal);
             output.WriteLine($"{mode}: {clock.ElapsedMilliseconds} ms\n{r.Stderr}");
         }
-        finally
-        {
-            RunFixture.KillMarked(mark);
-        }
     }
 
     [Fact]
     public async Task Kill_9_of_oskill_run_leaves_no_survivor()
     {
-        string mark = RunFixture.NewMark();
-        try
+        using (RunFixture.Mark(out string mark))
         {
             using Child run = await Child.StartCommandAsync(["/usr/bin/env", $"{RunFixture.MarkVariable}={mark}", .. OsKillRun.Command, "run", "-v", "--", "sh", "-c", "echo ready $$; " + RunFixture.Hostile]);
             await RunFixture.WaitForMembersAsync(mark, 5); // oskill, sh and the three sleeps
@@ -114,10 +93,6 @@ public class RunContainmentTests(ITestOutputHelper output)
             (List<int> left, TimeSpan elapsed) = await RunFixture.WaitForNoSurvivorsAsync(mark, TimeSpan.FromSeconds(5));
             output.WriteLine($"kill -9 of oskill run: {left.Count} survivors, the last gone {elapsed.TotalMilliseconds:0} ms after the kill");
             Assert.True(left.Count == 0, $"survivors: {string.Join(' ', left)}");
-        }
-        finally
-        {
-            RunFixture.KillMarked(mark);
         }
     }
 

@@ -4,7 +4,7 @@ using System.Runtime.Versioning;
 namespace OsKill.Cli.Run;
 
 /// <summary>
-/// Reaps the zombies that become oskill's children when it is PID 1 or a subreaper: orphans of CMD's
+/// Reaps the zombies that become oskill's children when it is a subreaper (the fallback mode): orphans of CMD's
 /// tree. .NET's own SIGCHLD handling reaps only the children its Process started, and it ends the
 /// process (Environment.FailFast) when one of those was reaped by someone else, so this reaper never
 /// waits for "any child": it reads /proc, and reaps by pid only the zombies that are its children

@@ -20,8 +20,13 @@ public static class RunFixture
     /// </summary>
     public const string Hostile = "setsid sleep 1000 & (sleep 1000 &); trap \"\" TERM; sleep 1000";
 
-    /// <summary>A new mark.</summary>
-    public static string NewMark() => Guid.NewGuid().ToString("N");
+    /// <summary>A new mark; disposing the result kills every process that still carries it (the test's own processes only).</summary>
+    public static IDisposable Mark(out string mark)
+    {
+        string value = Guid.NewGuid().ToString("N");
+        mark = value;
+        return new Cleanup(() => KillMarked(value));
+    }
 
     /// <summary>The environment that marks a test's processes.</summary>
     public static Dictionary<string, string> Marked(string mark) => new() { [MarkVariable] = mark };
@@ -81,7 +86,7 @@ public static class RunFixture
     }
 
     /// <summary>Cleans up after an anchor: SIGKILL to every process that carries the mark (the test's own processes only).</summary>
-    public static void KillMarked(string mark)
+    private static void KillMarked(string mark)
     {
         foreach (int pid in Survivors(mark))
         {
@@ -98,4 +103,9 @@ public static class RunFixture
     /// <summary>The command that runs oskill as a shell word list, each word quoted for sh (for script -c).</summary>
     public static string ShellQuoted(IEnumerable<string> words) =>
         string.Join(' ', words.Select(w => "'" + w.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+
+    private sealed class Cleanup(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
 }
