@@ -79,6 +79,21 @@ public class RunContainmentTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("control-group", true)]
+    [InlineData("mixed", false)]
+    public async Task The_kill_mode_says_whether_the_polite_step_reaches_the_other_members(string mode, bool childGetsTerm)
+    {
+        const string cmd =
+            "sh -c 'trap \"echo child got TERM; exit 0\" TERM; while :; do sleep 0.05; done' & " +
+            "trap 'echo main got TERM; exit 0' TERM; while :; do sleep 0.05; done";
+        CliResult r = await OsKillRun.RunAsync("run", "-v", "--kill-mode", mode, "--timeout", "500", "TERM", "--timeout", "5000", "KILL", "--", "sh", "-c", cmd);
+        Assert.True(r.ExitCode == RunCommand.TimedOut, r.ToString());
+        Assert.Contains("main got TERM", r.Stdout, StringComparison.Ordinal);
+        Assert.Equal(childGetsTerm, r.Stdout.Contains("child got TERM", StringComparison.Ordinal));
+        Assert.Contains($"; {mode}; ", r.Stderr, StringComparison.Ordinal); // the ContainerStopResult line
+    }
+
     [Fact]
     public async Task Kill_9_of_oskill_run_leaves_no_survivor()
     {

@@ -90,6 +90,23 @@ public partial class RunSignalTests
     }
 
     [Fact]
+    public async Task Forward_to_group_reaches_every_process_of_cmd_group()
+    {
+        const string cmd = "sh -c 'trap \"echo child got USR1\" USR1; while :; do sleep 0.05; done' & " + Reporter;
+        using Child run = await Child.StartCommandAsync([.. OsKillRun.Command, "run", "--forward-to", "group", "--", "sh", "-c", cmd]);
+        Os.Kill(run.Process.Id, Signal.SIGUSR1);
+        foreach (string line in new[] { "got USR1", "child got USR1" })
+        {
+            if (!run.Seen.Contains(line))
+            {
+                await run.WaitForLineAsync(line); // in either order
+            }
+        }
+        Os.Kill(run.Process.Id, Signal.SIGTERM);
+        Assert.Equal(0, await run.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task A_ctrl_c_typed_in_a_terminal_reaches_cmd_exactly_once()
     {
         Assert.SkipUnless(File.Exists("/usr/bin/script"), "util-linux script(1) is not installed");
