@@ -57,7 +57,7 @@ internal static unsafe class Spawner
             throw new IOException($"pipe2: {Native.Message(errno)}");
         }
 
-        List<string> argv = ["/bin/sh", "-c", Hold, "oskill-run", .. prefix, program, .. command.Skip(1)];
+        List<string> argv = ["/bin/sh", .. ShellOptions, "-c", Hold, "oskill-run", .. prefix, program, .. command.Skip(1)];
         byte* attr = stackalloc byte[512];
         byte* actions = stackalloc byte[512];
         byte* defaults = stackalloc byte[Native.SigSetBytes];
@@ -93,6 +93,18 @@ internal static unsafe class Spawner
             _ = Native.FileActionsDestroy(actions);
             Free(argvBlock);
             Free(envBlock);
+        }
+    }
+
+    // bash (and dash) with -p take nothing from the environment that CMD is given: no BASH_ENV, no
+    // functions (a BASH_FUNC_read%% would replace the read that holds CMD), no SHELLOPTS. Other
+    // shells are left without an option they might not know.
+    private static string[] ShellOptions
+    {
+        get
+        {
+            string shell = Path.GetFileName(new FileInfo("/bin/sh").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? "/bin/sh");
+            return shell is "bash" or "dash" ? ["-p"] : [];
         }
     }
 

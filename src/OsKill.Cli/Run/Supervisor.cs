@@ -57,6 +57,19 @@ internal sealed unsafe class Supervisor(RunOptions options, TextWriter stderr)
         }
 
         _log?.Invoke($"CMD is pid {held.Pid} in {container.Description}{(terminal is null ? string.Empty : ", in the terminal's foreground")}");
+        try
+        {
+            return Supervise(container, held, exited, terminal, dotnetChildren);
+        }
+        finally
+        {
+            terminal?.Dispose(); // whatever went wrong, the terminal goes back to oskill's group
+        }
+    }
+
+    // From CMD's release to an empty container; returns oskill's exit status.
+    private int Supervise(IRunContainer container, HeldCommand held, Task<int> exited, Terminal? terminal, IReadOnlySet<int> dotnetChildren)
+    {
         using Reaper? reaper = container is FallbackRunContainer ? Reaper.Start(held.Pid, dotnetChildren, _log) : null;
         using var forwarder = SignalForwarder.Start(options, held.Pid, container, exited, _log);
         held.Release();

@@ -11,7 +11,7 @@ namespace OsKill.Cli.Run;
 [SupportedOSPlatform("linux")]
 internal sealed unsafe class Terminal : IDisposable
 {
-    private readonly int _fd;
+    private int _fd;
 
     private Terminal(int fd) => _fd = fd;
 
@@ -39,8 +39,14 @@ internal sealed unsafe class Terminal : IDisposable
     /// <summary>Puts oskill's own group back in the foreground, and closes the terminal.</summary>
     public void Dispose()
     {
+        if (_fd < 0)
+        {
+            return;
+        }
+
         SetForeground(Native.GetPgrp());
         _ = Native.Close(_fd);
+        _fd = -1;
     }
 
     // tcsetpgrp from a background group raises SIGTTOU unless the caller blocks it: block it on this
