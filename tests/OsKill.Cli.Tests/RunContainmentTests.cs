@@ -32,6 +32,30 @@ public class RunContainmentTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Without_the_right_to_make_a_cgroup_it_falls_back_says_so_and_still_leaves_nothing()
+    {
+        // uid 65534 may create no cgroup here: oskill run must find that out by itself. It runs
+        // from a copy that uid 65534 can reach (the clone may sit under a 0700 directory).
+        Unprivileged.SkipUnlessRoot();
+        if (Path.IsPathRooted(Child.DotnetHost) && SharedTempDirectory.WhyUnreachable(Child.DotnetHost) is string why)
+        {
+            Assert.Skip($"uid {Unprivileged.Uid} cannot run the dotnet host {Child.DotnetHost}: {why}");
+        }
+
+        string program = OsKillRun.Native ?? OsKillRun.Dll;
+        string copy = Path.Combine(SharedTempDirectory.CopyDirectory(Path.GetDirectoryName(program)!, "oskill-run-unprivileged"), Path.GetFileName(program));
+        string[] oskill = OsKillRun.Native is null ? [Child.DotnetHost, copy] : [copy];
+        using (RunFixture.Mark(out string mark))
+        {
+            CliResult r = await OsKillRun.RunCommandAsync([.. Unprivileged.Wrapper, .. oskill, "run", "-v", "--timeout", "1s", "-k", "1s", "--", "sh", "-c", RunFixture.Hostile], RunFixture.Marked(mark));
+            Assert.True(r.ExitCode == RunCommand.TimedOut, r.ToString());
+            Assert.Contains("oskill run: no cgroup (", r.Stderr, StringComparison.Ordinal);
+            Assert.Contains("with oskill as its subreaper", r.Stderr, StringComparison.Ordinal);
+            Assert.Empty(RunFixture.Survivors(mark));
+        }
+    }
+
+    [Fact]
     public async Task The_anchors_on_the_same_fixture_leave_the_setsid_child()
     {
         // Measured, not asserted beyond what they are known to leave: these are other programs.

@@ -33,6 +33,17 @@ public class RunStatusTests
         Assert.True(r.ExitCode == 128 + Signal.SIGUSR1, r.ToString());
     }
 
+    [Fact]
+    public async Task A_forwarded_signal_is_logged_with_v_and_its_default_action_ends_cmd()
+    {
+        // CMD's parent is oskill itself (the holding shell exec'd CMD): it signals oskill, which
+        // forwards the signal back to CMD.
+        CliResult r = await OsKillRun.RunAsync("run", "-v", "--", "sh", "-c", "kill -USR1 $PPID; sleep 30");
+        Assert.True(r.ExitCode == 128 + Signal.SIGUSR1, r.ToString());
+        Assert.Matches(@"oskill run: forwarded signal 10 \(SIGUSR1\) to CMD, pid \d+\n", r.Stderr);
+        Assert.Contains("oskill run: CMD exited: signal 10 (SIGUSR1)", r.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--timeout", "300", "TERM")]
     [InlineData("--timeout", "0.3s", "-s", "TERM")]
