@@ -109,9 +109,10 @@ public class RunContainmentTests(ITestOutputHelper output)
     public async Task The_kill_mode_says_whether_the_polite_step_reaches_the_other_members(string mode, bool childGetsTerm)
     {
         const string cmd =
-            "sh -c 'trap \"echo child got TERM; exit 0\" TERM; while :; do sleep 0.05; done' & " +
+            "f=$(mktemp -u); sh -c 'trap \"echo child got TERM; exit 0\" TERM; touch \"$0\"; while :; do sleep 0.05; done' \"$f\" & " +
+            "while [ ! -e \"$f\" ]; do sleep 0.01; done; rm -f \"$f\"; " +
             "trap 'echo main got TERM; exit 0' TERM; while :; do sleep 0.05; done";
-        CliResult r = await OsKillRun.RunAsync("run", "-v", "--kill-mode", mode, "--timeout", "500", "TERM", "--timeout", "5000", "KILL", "--", "sh", "-c", cmd);
+        CliResult r = await OsKillRun.RunAsync("run", "-v", "--kill-mode", mode, "--timeout", "2000", "TERM", "--timeout", "5000", "KILL", "--", "sh", "-c", cmd);
         Assert.True(r.ExitCode == RunCommand.TimedOut, r.ToString());
         Assert.Contains("main got TERM", r.Stdout, StringComparison.Ordinal);
         Assert.Equal(childGetsTerm, r.Stdout.Contains("child got TERM", StringComparison.Ordinal));

@@ -67,7 +67,8 @@ public partial class RunSignalTests
     public async Task Forward_to_all_reaches_a_member_in_a_session_of_its_own()
     {
         string flag = Path.Combine(Path.GetTempPath(), $"oskill-run-{Guid.NewGuid():N}");
-        string cmd = $"setsid sh -c 'trap \"touch {flag}; exit 0\" USR1; while :; do sleep 0.05; done' & " + Reporter;
+        string cmd = $"setsid sh -c 'trap \"touch {flag}; exit 0\" USR1; touch {flag}.ready; while :; do sleep 0.05; done' & " +
+            $"while [ ! -e {flag}.ready ]; do sleep 0.01; done; " + Reporter; // its trap is set before oskill is signalled
         using Child run = await Child.StartCommandAsync([.. OsKillRun.Command, "run", "--forward-to", "all", "--", "sh", "-c", cmd]);
         try
         {
@@ -86,13 +87,15 @@ public partial class RunSignalTests
         finally
         {
             File.Delete(flag);
+            File.Delete(flag + ".ready");
         }
     }
 
     [Fact]
     public async Task Forward_to_group_reaches_every_process_of_cmd_group()
     {
-        const string cmd = "sh -c 'trap \"echo child got USR1\" USR1; while :; do sleep 0.05; done' & " + Reporter;
+        const string cmd = "f=$(mktemp -u); sh -c 'trap \"echo child got USR1\" USR1; touch \"$0\"; while :; do sleep 0.05; done' \"$f\" & " +
+            "while [ ! -e \"$f\" ]; do sleep 0.01; done; rm -f \"$f\"; " + Reporter; // the child's trap is set first
         using Child run = await Child.StartCommandAsync([.. OsKillRun.Command, "run", "--forward-to", "group", "--", "sh", "-c", cmd]);
         Os.Kill(run.Process.Id, Signal.SIGUSR1);
         foreach (string line in new[] { "got USR1", "child got USR1" })

@@ -12,6 +12,9 @@ internal static unsafe partial class Native
     internal const int SigSetBytes = 128;
     internal const int SigActionBytes = 256;
     internal const int WNoHang = 1;
+    internal const int PPid = 1;
+    internal const int WExited = 4;
+    internal const int WNoWait = 0x01000000;
     internal const int OCloexec = 0x80000;
     internal const int ORdWr = 2;
     internal const int XOk = 1;
@@ -80,6 +83,9 @@ internal static unsafe partial class Native
 
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
     internal static partial int WaitPid(int pid, out int status, int options);
+
+    [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
+    internal static partial int WaitId(int idType, int id, void* info, int options);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int sig);

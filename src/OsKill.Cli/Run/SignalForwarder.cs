@@ -14,23 +14,23 @@ internal sealed class SignalForwarder : IDisposable
     private readonly RunOptions _options;
     private readonly int _main;
     private readonly IRunContainer _container;
-    private readonly Task _mainExited;
+    private readonly CommandWaiter _waiter;
     private readonly Action<string>? _log;
     private readonly List<PosixSignalRegistration> _registrations = [];
 
-    private SignalForwarder(RunOptions options, int main, IRunContainer container, Task mainExited, Action<string>? log)
+    private SignalForwarder(RunOptions options, int main, IRunContainer container, CommandWaiter waiter, Action<string>? log)
     {
         _options = options;
         _main = main;
         _container = container;
-        _mainExited = mainExited;
+        _waiter = waiter;
         _log = log;
     }
 
     /// <summary>Starts forwarding to CMD, whose pid (and process group id) is <paramref name="main"/>.</summary>
-    internal static SignalForwarder Start(RunOptions options, int main, IRunContainer container, Task mainExited, Action<string>? log)
+    internal static SignalForwarder Start(RunOptions options, int main, IRunContainer container, CommandWaiter waiter, Action<string>? log)
     {
-        var forwarder = new SignalForwarder(options, main, container, mainExited, log);
+        var forwarder = new SignalForwarder(options, main, container, waiter, log);
         foreach (int sig in RunOptions.ForwardedSignals)
         {
             forwarder._registrations.Add(PosixSignalRegistration.Create(ToPosixSignal(sig), context =>
@@ -66,12 +66,11 @@ internal sealed class SignalForwarder : IDisposable
         {
             switch (_options.ForwardTo)
             {
-                case ForwardTarget.Main when _mainExited.IsCompleted:
-                    _log?.Invoke($"received {ExitText.SignalText(received)}: not forwarded, CMD has exited");
-                    break;
                 case ForwardTarget.Main:
-                    Send(_main, sig);
-                    _log?.Invoke($"forwarded {what} to CMD, pid {_main}");
+                    bool sent = _waiter.SendIfRunning(sig); // not inside _log?.Invoke(...), which skips its argument without -v
+                    _log?.Invoke(sent
+                        ? $"forwarded {what} to CMD, pid {_main}"
+                        : $"received {ExitText.SignalText(received)}: not forwarded, CMD has exited");
                     break;
                 case ForwardTarget.Group:
                     Send(-_main, sig);
@@ -89,8 +88,7 @@ internal sealed class SignalForwarder : IDisposable
         }
     }
 
-    // CMD is oskill's child and not yet reaped while _mainExited is not complete, so its pid (and
-    // group id) cannot be another process's.
+    // kill(-pgid): the group id is CMD's pid, which no new process gets while the group has members.
     private static void Send(int target, int sig)
     {
         if (Native.Kill(target, sig) != 0)

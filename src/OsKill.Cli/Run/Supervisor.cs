@@ -40,7 +40,8 @@ internal sealed unsafe class Supervisor(RunOptions options, TextWriter stderr)
         // posix_spawn on this (the main) thread: PR_SET_PDEATHSIG fires when the thread that
         // started the child ends, and the main thread ends only with oskill.
         HeldCommand held = Spawner.Start(program, options.Command, prefix);
-        Task<int> exited = CommandWaiter.Start(held.Pid);
+        var waiter = CommandWaiter.Start(held.Pid);
+        Task<int> exited = waiter.Exited;
         Terminal? terminal = null;
         try
         {
@@ -59,7 +60,7 @@ internal sealed unsafe class Supervisor(RunOptions options, TextWriter stderr)
         _log?.Invoke($"CMD is pid {held.Pid} in {container.Description}{(terminal is null ? string.Empty : ", in the terminal's foreground")}");
         try
         {
-            return Supervise(container, held, exited, terminal, dotnetChildren);
+            return Supervise(container, held, waiter, terminal, dotnetChildren);
         }
         finally
         {
@@ -68,10 +69,11 @@ internal sealed unsafe class Supervisor(RunOptions options, TextWriter stderr)
     }
 
     // From CMD's release to an empty container; returns oskill's exit status.
-    private int Supervise(IRunContainer container, HeldCommand held, Task<int> exited, Terminal? terminal, IReadOnlySet<int> dotnetChildren)
+    private int Supervise(IRunContainer container, HeldCommand held, CommandWaiter waiter, Terminal? terminal, IReadOnlySet<int> dotnetChildren)
     {
+        Task<int> exited = waiter.Exited;
         using Reaper? reaper = container is FallbackRunContainer ? Reaper.Start(held.Pid, dotnetChildren, _log) : null;
-        using var forwarder = SignalForwarder.Start(options, held.Pid, container, exited, _log);
+        using var forwarder = SignalForwarder.Start(options, held.Pid, container, waiter, _log);
         held.Release();
 
         bool timedOut = false;
