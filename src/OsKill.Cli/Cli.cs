@@ -21,6 +21,12 @@ internal static class Cli
         var output = GuardedWriter.Of(stdout);
         var errors = GuardedWriter.Of(stderr);
         int status;
+        if (global::OsKill.Cli.Run.RunCommand.IsRun(args))
+        {
+            // oskill run: its own parser and statuses (125 for its errors), docs/run.md.
+            return Rules.Finish(global::OsKill.Cli.Run.RunCommand.Execute(args[1..], output, errors), output, errors);
+        }
+
         try
         {
             status = Execute(ParseArguments(args), output, errors, terminal);

@@ -353,6 +353,7 @@ internal sealed class CommandLine
           oskill -L
           oskill -d PID
           oskill -V
+          oskill run [OPTIONS] -- CMD [ARGS]     run CMD supervised: oskill run --help
 
         Options end at the first target: oskill 1234 -9 is pid 1234 and process group 9.
 

@@ -27,6 +27,17 @@ public class FrontTests
     }
 
     [Fact]
+    public async Task Oskill_run_reaches_the_full_binary()
+    {
+        // "run" is no pid: the front hands it over, and the full binary supervises CMD.
+        Assert.Null(FastPath.TryParse(["run", "--", "7"]));
+        CliResult r = await OsKillRun.RunAsync("run", "--", "sh", "-c", "echo supervised; exit 7");
+        Assert.True(r.ExitCode == 7, r.ToString());
+        Assert.Equal("supervised\n", r.Stdout);
+        Assert.Equal(string.Empty, r.Stderr);
+    }
+
+    [Fact]
     public async Task The_front_alone_sends_the_plain_shapes_and_names_the_missing_full_binary()
     {
         string? front = OsKillRun.Native;

@@ -1,0 +1,44 @@
+using System.Runtime.Versioning;
+
+namespace OsKill.Cli.Run;
+
+/// <summary>CMD in the library's <see cref="ProcessContainer"/>: a cgroup bound to oskill's life by its watchdog.</summary>
+[SupportedOSPlatform("linux")]
+internal sealed class CgroupRunContainer(ProcessContainer container) : IRunContainer
+{
+    public string Description => $"cgroup {container.CgroupPath}";
+
+    public bool IsEmpty => container.GetProcessIds().Count == 0;
+
+    public void Adopt(int pid) => container.Add(pid);
+
+    public IReadOnlyList<int> Signal(int sig) => container.Signal(sig);
+
+    public async Task StopAsync(StopOptions options, ContainerKillMode mode, Func<bool> mainRunning, Action<string>? log)
+    {
+        LogSteps(options, mode, log);
+        ContainerStopResult result = await container.StopAsync(options, mode);
+        log?.Invoke($"stop: {result}");
+        foreach (ContainerMemberResult member in result.Members)
+        {
+            log?.Invoke($"  {member}");
+        }
+
+        if (!result.Exited)
+        {
+            TreeKillResult killed = await container.KillAsync();
+            log?.Invoke($"stop: members were left, killed {killed.KilledCount} with cgroup.kill");
+        }
+    }
+
+    /// <summary>For -v: the steps of a stop, before it starts.</summary>
+    internal static void LogSteps(StopOptions options, ContainerKillMode mode, Action<string>? log)
+    {
+        for (int i = 0; i < options.Steps.Count; i++)
+        {
+            log?.Invoke($"stop step {i} ({(mode == ContainerKillMode.Mixed ? "mixed" : "control-group")}): {options.Steps[i]}");
+        }
+    }
+
+    public void Dispose() => container.Dispose();
+}
