@@ -17,6 +17,7 @@ internal static partial class TreeCases
         Run(h, "oskill-run-statuses", OskillRunStatuses, Long);
         Run(h, "oskill-run-timeout", OskillRunTimeout, Long);
         Run(h, "oskill-run-ctrl-c", OskillRunCtrlC, Long);
+        Run(h, "oskill-run-leftovers", OskillRunLeftovers, Long);
     }
 
     /// <summary>CMD's exit code is oskill's; a CMD that does not exist is 127; a POSIX-only option is a usage error (125) that names it.</summary>
@@ -99,6 +100,40 @@ internal static partial class TreeCases
         Check.True(ChildModes.ReadLines(cmdReport).Contains("count 1"), $"CMD saw exactly one Ctrl+C: [{string.Join(" | ", ChildModes.ReadLines(cmdReport))}]");
         Check.Equal((uint)ChildModes.GotCtrlC, status, $"oskill run's status is CMD's; stderr [{run.Report}]");
         Check.True(run.Report.Contains("received Ctrl+C", StringComparison.Ordinal), $"-v says oskill received Ctrl+C and survived it: [{run.Report}]");
+    }
+
+    /// <summary>A CMD that exits 0 leaving a sleeping grandchild in the job: oskill stops it (Ctrl+C, then the job's end), returns only then, with CMD's 0.</summary>
+    private static void OskillRunLeftovers()
+    {
+        string cmdReport = Child.NewReportFile("orphan-middle");
+        using var run = Child.StartOnNewConsole("--oskill", "run", "-v", "--grace", "2s", "--", Self, "orphan-middle", cmdReport);
+        string line = ChildModes.WaitForLine(cmdReport, "grandchild ", TimeSpan.FromSeconds(20))
+            ?? throw new TestFailure($"CMD never started its grandchild: oskill's exit code {Child.Fmt(run.ExitCode)}, stderr [{run.Report}]");
+        int grandchild = int.Parse(line["grandchild ".Length..]);
+        Process? left = null;
+        try
+        {
+            // oskill may have stopped it already: then it is gone, which is what is checked.
+            left = Process.GetProcessById(grandchild);
+            _ = left.SafeHandle;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            left?.Dispose();
+            left = null;
+        }
+
+        using (left)
+        {
+            uint status = run.WaitExitOrFail(TimeSpan.FromSeconds(20));
+            Info("oskill-run-leftovers", run.Report);
+            Check.Equal(0u, status, $"oskill run's status is CMD's 0; stderr [{run.Report}]");
+            Check.True(run.Report.Contains("CMD left members behind", StringComparison.Ordinal) || left is null, $"-v says CMD left a member: [{run.Report}]");
+            if (left is not null)
+            {
+                Check.Equal(Native.WAIT_OBJECT_0, Native.WaitForSingleObject(left.SafeHandle, 0), $"the grandchild {grandchild} is gone when oskill run returns");
+            }
+        }
     }
 
     /// <summary>The exit code that <c>oskill run</c>'s KILL step gives on Windows (−1).</summary>
