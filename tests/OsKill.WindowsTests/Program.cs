@@ -25,6 +25,11 @@ internal static unsafe class Program
 
     private static int Main(string[] args)
     {
+        if (args.Length > 1 && args[0] == "--oskill")
+        {
+            return TreeCases.OskillMode(args);
+        }
+
         if (args.Length > 0)
         {
             return ChildModes.Run(args);

@@ -34,6 +34,7 @@ internal static partial class TreeCases
         RunHeldOrphanCases(h);
         RunConsoleHostCases(h);
         RunContainerStopCases(h);
+        RunOskillRunCases(h);
     }
 
     /// <summary>Runs a case, then ends every process of this executable that it left running (a failed case can leave a tree).</summary>

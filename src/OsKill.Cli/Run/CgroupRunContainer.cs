@@ -16,27 +16,14 @@ internal sealed class CgroupRunContainer(ProcessContainer container) : IRunConta
 
     public async Task StopAsync(StopOptions options, ContainerKillMode mode, Func<bool> mainRunning, Action<string>? log)
     {
-        LogSteps(options, mode, log);
+        StopChains.LogSteps(options, mode, log);
         ContainerStopResult result = await container.StopAsync(options, mode);
-        log?.Invoke($"stop: {result}");
-        foreach (ContainerMemberResult member in result.Members)
-        {
-            log?.Invoke($"  {member}");
-        }
+        StopChains.LogResult(result, log);
 
         if (!result.Exited)
         {
             TreeKillResult killed = await container.KillAsync();
             log?.Invoke($"stop: members were left, killed {killed.KilledCount} with cgroup.kill");
-        }
-    }
-
-    /// <summary>For -v: the steps of a stop, before it starts.</summary>
-    internal static void LogSteps(StopOptions options, ContainerKillMode mode, Action<string>? log)
-    {
-        for (int i = 0; i < options.Steps.Count; i++)
-        {
-            log?.Invoke($"stop step {i} ({(mode == ContainerKillMode.Mixed ? "mixed" : "control-group")}): {options.Steps[i]}");
         }
     }
 

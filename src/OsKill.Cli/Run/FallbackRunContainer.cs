@@ -40,7 +40,7 @@ internal sealed class FallbackRunContainer(IReadOnlySet<int> dotnetChildren) : I
 
     public async Task StopAsync(StopOptions options, ContainerKillMode mode, Func<bool> mainRunning, Action<string>? log)
     {
-        CgroupRunContainer.LogSteps(options, mode, log);
+        StopChains.LogSteps(options, mode, log);
         var started = Stopwatch.StartNew();
         IReadOnlyList<StopStep> steps = options.Steps;
         for (int i = 0; i < steps.Count; i++)

@@ -119,6 +119,9 @@ internal static class RunArguments
 
                     options = options with { ForwardTo = target == "main" ? ForwardTarget.Main : target == "group" ? ForwardTarget.Group : ForwardTarget.All };
                     break;
+                case "-r" or "--rewrite" when OperatingSystem.IsWindows():
+                    error = $"{name}: not on Windows: oskill run forwards nothing there (Ctrl+C, Ctrl+Break and console close reach CMD from the console it shares with oskill)";
+                    return null;
                 case "-r" or "--rewrite":
                     if (!ParseRewrite(Value(), rewrites, out error))
                     {
@@ -157,7 +160,7 @@ internal static class RunArguments
             chain.Add(new ChainStep(first, polite ?? Signal.SIGTERM));
             if (killAfter is TimeSpan k)
             {
-                chain.Add(new ChainStep(k, Signal.SIGKILL));
+                chain.Add(new ChainStep(k, Kill));
             }
         }
 
@@ -168,6 +171,31 @@ internal static class RunArguments
             PoliteSignal = polite ?? Signal.SIGTERM,
             Rewrites = rewrites,
         };
+    }
+
+    /// <summary>
+    /// KILL as the chain holds it: SIGKILL, and on Windows, which has no KILL, 9 (POSIX's number),
+    /// which the Windows supervisor reads as "terminate the job" (<see cref="WindowsSupervisor"/>).
+    /// </summary>
+    internal static int Kill => OperatingSystem.IsWindows() ? WindowsKill : Signal.SIGKILL;
+
+    private const int WindowsKill = 9;
+
+    // The OS's signal names and numbers; on Windows also KILL, which that OS's table lacks.
+    private static bool TryParseName(string text, out int sig)
+    {
+        if (Signal.TryParse(text, out sig))
+        {
+            return true;
+        }
+
+        if (OperatingSystem.IsWindows() && (text.Equals("KILL", StringComparison.OrdinalIgnoreCase) || text.Equals("SIGKILL", StringComparison.OrdinalIgnoreCase)))
+        {
+            sig = WindowsKill;
+            return true;
+        }
+
+        return false;
     }
 
     private static (string Name, string? Inline) Split(string arg)
@@ -189,7 +217,7 @@ internal static class RunArguments
         }
 
         bool plain = first.Length > 0 && first.All(char.IsAsciiDigit);
-        if (inline is null && plain && i + 1 < args.Count && !args[i + 1].StartsWith('-') && Signal.TryParse(args[i + 1], out int sig))
+        if (inline is null && plain && i + 1 < args.Count && !args[i + 1].StartsWith('-') && TryParseName(args[i + 1], out int sig))
         {
             if (!int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out int ms))
             {
@@ -249,7 +277,7 @@ internal static class RunArguments
     private static bool TryParseSignal(string? text, string option, bool allowZero, out int sig, out string? error)
     {
         error = null;
-        if (text is null || !Signal.TryParse(text, out sig) || (sig == 0 && !allowZero))
+        if (text is null || !TryParseName(text, out sig) || (sig == 0 && !allowZero))
         {
             sig = 0;
             error = $"{option}: unknown signal: {text} (oskill -l lists the names)";

@@ -31,20 +31,32 @@ internal static class RunCommand
             return Failed;
         }
 
-        if (!OperatingSystem.IsLinux())
+        if (OperatingSystem.IsWindows() && WindowsSupervisor.Refusal(options) is string refusal)
         {
-            stderr.WriteLine($"{Rules.Name} run: not available on this OS yet (Linux only in this version)");
+            stderr.WriteLine($"{Rules.Name} run: {refusal}");
+            stderr.WriteLine($"Try '{Rules.Name} run --help' for more information.");
             return Failed;
         }
 
         try
         {
-            return new Supervisor(options, stderr).Run();
+            if (OperatingSystem.IsWindows())
+            {
+                return new WindowsSupervisor(options, stderr).Run();
+            }
+
+            if (OperatingSystem.IsLinux())
+            {
+                return new Supervisor(options, stderr).Run();
+            }
         }
         catch (Exception e)
         {
             stderr.WriteLine($"{Rules.Name} run: {Sender.OneLine(e.Message)}");
             return Failed;
         }
+
+        stderr.WriteLine($"{Rules.Name} run: not available on this OS yet (Linux and Windows only in this version)");
+        return Failed;
     }
 }

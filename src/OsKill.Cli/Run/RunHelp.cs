@@ -17,6 +17,12 @@ internal static class RunHelp
           group of its own, with every signal at its default action and none blocked, and gets the
           terminal's foreground if oskill had it. Standard streams are inherited untouched.
 
+        Windows: CMD runs in a job object that dies with oskill, on oskill's console, so Ctrl+C,
+          Ctrl+Break and the console's close reach it from Windows; oskill survives them and
+          forwards nothing. In a chain, INT and TERM are Ctrl+C, BREAK is Ctrl+Break, and KILL
+          ends every member with exit code -1. --no-cgroup, --forward-to group|all and -r are
+          refused there.
+
         Options:
           --timeout MS SIG         after MS milliseconds send SIG; repeat it for a chain:
                                    --timeout 10000 TERM --timeout 2000 KILL (TERM at 10 s, KILL 2 s later)

@@ -19,8 +19,13 @@ internal readonly record struct ChainStep(TimeSpan Delay, int Signal);
 /// <summary>What <c>oskill run</c> was asked for.</summary>
 internal sealed record RunOptions
 {
-    /// <summary>The signals oskill run forwards to CMD.</summary>
-    internal static readonly int[] ForwardedSignals =
+    private static int[]? s_forwarded;
+
+    /// <summary>
+    /// The signals oskill run forwards to CMD (POSIX; made on first use, because Windows has no
+    /// SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 or SIGWINCH and the names throw there).
+    /// </summary>
+    internal static int[] ForwardedSignals => s_forwarded ??=
         [Signal.SIGINT, Signal.SIGTERM, Signal.SIGHUP, Signal.SIGQUIT, Signal.SIGUSR1, Signal.SIGUSR2, Signal.SIGWINCH];
 
     /// <summary>CMD and its arguments; CMD is never empty.</summary>

@@ -77,11 +77,11 @@ internal sealed unsafe class Supervisor(RunOptions options, TextWriter stderr)
         held.Release();
 
         bool timedOut = false;
-        if (options.Timeout.Count > 0 && !WaitFor(exited, options.Timeout[0].Delay))
+        if (options.Timeout.Count > 0 && !StopChains.WaitFor(exited, options.Timeout[0].Delay))
         {
             timedOut = true;
             _log?.Invoke($"timeout after {options.Timeout[0].Delay.TotalMilliseconds:0} ms");
-            container.StopAsync(TimeoutChain(), options.KillMode, () => !exited.IsCompleted, _log).GetAwaiter().GetResult();
+            container.StopAsync(StopChains.Timeout(options, Signal.SIGKILL, StopStep.SendSignal), options.KillMode, () => !exited.IsCompleted, _log).GetAwaiter().GetResult();
         }
 
         int status = exited.GetAwaiter().GetResult();
@@ -90,7 +90,7 @@ internal sealed unsafe class Supervisor(RunOptions options, TextWriter stderr)
         if (!container.IsEmpty)
         {
             _log?.Invoke("CMD left members behind: stopping them");
-            container.StopAsync(LeftoverChain(), options.KillMode, () => false, _log).GetAwaiter().GetResult();
+            container.StopAsync(StopChains.Leftover(options, Signal.SIGKILL, StopStep.SendSignal), options.KillMode, () => false, _log).GetAwaiter().GetResult();
         }
 
         reaper?.ReapNow();
@@ -127,50 +127,5 @@ internal sealed unsafe class Supervisor(RunOptions options, TextWriter stderr)
 
         _log?.Invoke($"no cgroup ({why}): CMD runs in its own process group, with oskill as its subreaper");
         return new FallbackRunContainer(Reaper.ChildrenNow());
-    }
-
-    // --timeout T1 S1 --timeout T2 S2 ...: S1 at T1 (waited for already), S2 T2 after it, and so on;
-    // the last signal gets the grace period (5 s for KILL), and a chain that does not end with KILL
-    // ends with it, so that the container is empty when oskill returns.
-    private StopOptions TimeoutChain()
-    {
-        IReadOnlyList<ChainStep> chain = options.Timeout;
-        var steps = new List<StopStep>();
-        for (int i = 0; i < chain.Count; i++)
-        {
-            TimeSpan wait = i + 1 < chain.Count ? chain[i + 1].Delay
-                : chain[i].Signal == Signal.SIGKILL ? StopOptions.DefaultGracePeriod
-                : options.Grace;
-            steps.Add(StopStep.SendSignal(chain[i].Signal, wait));
-        }
-
-        if (chain[^1].Signal != Signal.SIGKILL)
-        {
-            steps.Add(StopStep.SendSignal(Signal.SIGKILL, StopOptions.DefaultGracePeriod));
-        }
-
-        return new StopOptions(steps);
-    }
-
-    // What CMD left: the polite signal (-s, TERM), the grace period, then KILL.
-    private StopOptions LeftoverChain() => options.PoliteSignal == Signal.SIGKILL
-        ? new StopOptions([StopStep.SendSignal(Signal.SIGKILL, StopOptions.DefaultGracePeriod)])
-        : new StopOptions([StopStep.SendSignal(options.PoliteSignal, options.Grace), StopStep.SendSignal(Signal.SIGKILL, StopOptions.DefaultGracePeriod)]);
-
-    // Task.Wait takes at most int.MaxValue ms; durations go up to days.
-    private static bool WaitFor(Task task, TimeSpan timeout)
-    {
-        var chunk = TimeSpan.FromMilliseconds(int.MaxValue);
-        while (timeout > chunk)
-        {
-            if (task.Wait(chunk))
-            {
-                return true;
-            }
-
-            timeout -= chunk;
-        }
-
-        return task.Wait(timeout);
     }
 }
