@@ -62,12 +62,14 @@ internal sealed class ContainerStop : IStopTarget
     /// <inheritdoc/>
     public bool Send(int index, StopStep step, CancellationToken cancellationToken)
     {
-        // What the previous step's wait left behind: members gone since ended with it.
-        Settle();
+        // One listing: what the previous step's wait left behind (members gone since ended with
+        // it), and the members this step is for.
+        IReadOnlyList<int> members = _backend.ProcessIds();
+        Settle(members);
         _current = index;
         _mainOnly = false;
         _skipWait = false;
-        if (Record(_backend.ProcessIds()) == 0)
+        if (Record(members) == 0)
         {
             return false;
         }
@@ -139,14 +141,17 @@ internal sealed class ContainerStop : IStopTarget
     }
 
     /// <summary>Lists the container and marks every member no longer in it as ended by the current step. Returns how many are left.</summary>
-    private int Settle()
+    private int Settle() => Settle(_backend.ProcessIds());
+
+    /// <summary>Marks every member not in <paramref name="members"/> (a listing just made) as ended by the current step. Returns how many are left.</summary>
+    private int Settle(IReadOnlyList<int> members)
     {
         if (_current < 0)
         {
-            return 0;
+            return members.Count;
         }
 
-        var left = new HashSet<int>(_backend.ProcessIds());
+        var left = new HashSet<int>(members);
         foreach (int pid in _order)
         {
             if (_endedAt[pid] is null && !left.Contains(pid))
