@@ -1,0 +1,38 @@
+namespace OsKill.Extensions.Hosting;
+
+/// <summary>One child process of the host: what to run, and how to stop it. Bindable from configuration.</summary>
+public sealed class ChildProcessOptions
+{
+    /// <summary>The program to run (a path, or a name found on PATH).</summary>
+    public string FileName { get; set; } = string.Empty;
+
+    /// <summary>Its arguments, one per element (no shell quoting).</summary>
+    public IList<string> Arguments { get; } = [];
+
+    /// <summary>Its working directory; null for the host's.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Variables added to the host's environment, or replacing its values.</summary>
+    public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The polite signal of the stop (by name, as <see cref="Signal.Parse"/> reads it); null for the platform's default (SIGTERM; Ctrl+C on Windows).</summary>
+    public string? StopSignal { get; set; }
+
+    /// <summary>How long the child gets after the polite signal, within what remains of the host's shutdown timeout.</summary>
+    public TimeSpan GracePeriod { get; set; } = StopOptions.DefaultGracePeriod;
+
+    /// <summary>Which members of the child's container the polite signal reaches.</summary>
+    public ContainerKillMode KillMode { get; set; } = ContainerKillMode.ControlGroup;
+
+    /// <summary>What happens when the child exits on its own.</summary>
+    public ExitPolicy ExitPolicy { get; set; } = ExitPolicy.StopHost;
+
+    /// <summary>With <see cref="ExitPolicy.Restart"/>: how many restarts, at most, before the host is stopped.</summary>
+    public int MaxRestarts { get; set; } = 5;
+
+    /// <summary>With <see cref="ExitPolicy.Restart"/>: the first backoff, doubled after each restart.</summary>
+    public TimeSpan RestartBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether the child's standard output and error lines are logged (category OsKill.Hosting.&lt;name&gt;).</summary>
+    public bool LogOutput { get; set; } = true;
+}
