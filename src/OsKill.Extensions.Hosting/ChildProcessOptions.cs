@@ -18,7 +18,11 @@ public sealed class ChildProcessOptions
     /// <summary>The polite signal of the stop (by name, as <see cref="Signal.Parse"/> reads it); null for the platform's default (SIGTERM; Ctrl+C on Windows).</summary>
     public string? StopSignal { get; set; }
 
-    /// <summary>How long the child gets after the polite signal, within what remains of the host's shutdown timeout.</summary>
+    /// <summary>
+    /// How long the child gets after the polite signal before it is killed, cut to what remains of
+    /// the host's shutdown timeout (see <see cref="ChildProcessHostOptions.KillReserve"/>); 5 s by default.
+    /// A child that exits on its own gets it too, for what it left in its container.
+    /// </summary>
     public TimeSpan GracePeriod { get; set; } = StopOptions.DefaultGracePeriod;
 
     /// <summary>Which members of the child's container the polite signal reaches.</summary>
@@ -30,9 +34,19 @@ public sealed class ChildProcessOptions
     /// <summary>With <see cref="ExitPolicy.Restart"/>: how many restarts, at most, before the host is stopped.</summary>
     public int MaxRestarts { get; set; } = 5;
 
-    /// <summary>With <see cref="ExitPolicy.Restart"/>: the first backoff, doubled after each restart.</summary>
+    /// <summary>With <see cref="ExitPolicy.Restart"/>: the first backoff, doubled after each restart up to <see cref="MaxRestartBackoff"/>.</summary>
     public TimeSpan RestartBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Whether the child's standard output and error lines are logged (category OsKill.Hosting.&lt;name&gt;).</summary>
+    /// <summary>With <see cref="ExitPolicy.Restart"/>: the longest backoff; 1 minute by default.</summary>
+    public TimeSpan MaxRestartBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Whether the child's standard output and error are read and logged, line by line, under the
+    /// category <c>OsKill.Child.&lt;name&gt;</c> (output at Information, error at <see cref="StandardErrorLogLevel"/>).
+    /// When false the child writes to the host's own streams.
+    /// </summary>
     public bool LogOutput { get; set; } = true;
+
+    /// <summary>The level of the child's standard error lines when <see cref="LogOutput"/> is true; Warning by default.</summary>
+    public Microsoft.Extensions.Logging.LogLevel StandardErrorLogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
 }

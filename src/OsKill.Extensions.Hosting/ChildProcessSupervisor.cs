@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Runtime.Versioning;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,108 +6,176 @@ using Microsoft.Extensions.Options;
 namespace OsKill.Extensions.Hosting;
 
 /// <summary>
-/// Starts every registered child in a container of its own when the host starts, and stops them in
-/// reverse order when it stops, the stop chain fitted into what is left of the shutdown timeout.
+/// The hosted service behind <see cref="ChildProcessServiceCollectionExtensions.AddChildProcess(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Action{ChildProcessOptions}?)"/>:
+/// starts every registered child, in registration order, when the host starts; stops them in
+/// reverse order (or in parallel) when it stops, every polite step within one budget taken from
+/// <see cref="HostOptions.ShutdownTimeout"/>, counted from the moment the host began to stop.
 /// </summary>
-/// <remarks>Work in progress (issue 16): exit policies, output logging and health checks come next.</remarks>
-internal sealed partial class ChildProcessSupervisor(
-    IEnumerable<ChildProcessRegistration> registrations,
-    IOptionsMonitor<ChildProcessOptions> options,
-    ILogger<ChildProcessSupervisor> logger) : IHostedService, IChildProcesses
+[UnsupportedOSPlatform("macos")]
+[UnsupportedOSPlatform("freebsd")]
+internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildProcesses, IDisposable
 {
-    private readonly List<Child> _children = [.. registrations.Select(r => new Child(r.Name))];
+    private readonly IReadOnlyList<ChildProcessRegistration> _registrations;
+    private readonly IOptionsMonitor<ChildProcessOptions> _options;
+    private readonly ChildProcessHostOptions _hostOptions;
+    private readonly TimeSpan _shutdownTimeout;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger _log;
+    private readonly ILoggerFactory _loggers;
+    private readonly List<SupervisedChild> _children = [];
+    private DateTime? _stoppingSinceUtc;
+    private int _hostStopRequested;
 
-    public IReadOnlyList<ChildProcessInfo> Children =>
-        [.. _children.Select(c => new ChildProcessInfo(c.Name, c.Process?.Id, c.State, c.Restarts))];
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    public ChildProcessSupervisor(
+        IEnumerable<ChildProcessRegistration> registrations,
+        IOptionsMonitor<ChildProcessOptions> options,
+        IOptions<ChildProcessHostOptions> hostOptions,
+        IOptions<HostOptions> host,
+        IHostApplicationLifetime lifetime,
+        ILoggerFactory loggers)
     {
-        if (!ProcessContainer.IsSupported)
+        _registrations = [.. registrations];
+        _options = options;
+        _hostOptions = hostOptions.Value;
+        _shutdownTimeout = host.Value.ShutdownTimeout;
+        _lifetime = lifetime;
+        _loggers = loggers;
+        _log = loggers.CreateLogger<ChildProcessSupervisor>();
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ChildProcessInfo> Children
+    {
+        get
         {
-            throw new PlatformNotSupportedException("OsKill.Extensions.Hosting starts children in a ProcessContainer, which needs Linux with cgroup v2 or Windows.");
+            lock (_children)
+            {
+                return _children.Count == _registrations.Count
+                    ? [.. _children.Select(c => c.Info)]
+                    : [.. _registrations.Select(r => _children.Find(c => c.Name == r.Name)?.Info ?? new ChildProcessInfo(r.Name, null, ChildProcessState.NotStarted, 0, null))];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public ChildProcessInfo GetChild(string name) =>
+        Children.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"No child process is called '{name}'; the children are: {string.Join(", ", _registrations.Select(r => r.Name))}.");
+
+    /// <summary>Validates every child's options before anything starts, so a bad setting starts nothing.</summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (_registrations.Count > 0 && !ProcessContainer.IsSupported)
+        {
+            throw new PlatformNotSupportedException("OsKill.Extensions.Hosting starts each child in a ProcessContainer, which needs Linux with cgroup v2 (and the rights to make a cgroup) or Windows.");
         }
 
-        foreach (Child child in _children)
+        foreach (ChildProcessRegistration registration in _registrations)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ChildProcessOptions o = options.Get(child.Name); // validates: a bad setting fails the host's start
-            child.Container = new ProcessContainer();
-            var psi = new ProcessStartInfo(o.FileName) { UseShellExecute = false, WorkingDirectory = o.WorkingDirectory ?? string.Empty };
-            foreach (string argument in o.Arguments)
-            {
-                psi.ArgumentList.Add(argument);
-            }
-
-            foreach (KeyValuePair<string, string> variable in o.Environment)
-            {
-                psi.Environment[variable.Key] = variable.Value;
-            }
-
-            child.Process = child.Container.Start(psi);
-            child.State = ChildProcessState.Running;
-            LogStarted(logger, child.Name, child.Process.Id);
+            _ = _options.Get(registration.Name);   // throws OptionsValidationException, naming the child and the setting
         }
 
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the children in registration order; if one cannot start, kills those already started and throws.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!ProcessContainer.IsSupported)
+        foreach (ChildProcessRegistration registration in _registrations)
         {
-            return; // nothing was started
-        }
-
-        for (int i = _children.Count - 1; i >= 0; i--)
-        {
-            Child child = _children[i];
-            if (child.Container is null)
-            {
-                continue;
-            }
-
-            ChildProcessOptions o = options.Get(child.Name);
-            int polite = o.StopSignal is string name ? Signal.Parse(name) : StopOptions.Default.Steps[0].Signal!.Value;
-            var steps = new StopOptions([StopStep.SendSignal(polite, o.GracePeriod), StopOptions.Default.Steps[^1]]);
             try
             {
-                ContainerStopResult result = await child.Container.StopAsync(steps, o.KillMode, cancellationToken).ConfigureAwait(false);
-                LogStopped(logger, child.Name, result.StepIndex, result.Elapsed.TotalMilliseconds, result.Members.Count);
+                cancellationToken.ThrowIfCancellationRequested();
+                var child = new SupervisedChild(registration.Name, _options.Get(registration.Name), _log, _loggers, StopHost);
+                lock (_children)
+                {
+                    _children.Add(child);
+                }
+
+                child.Start();
             }
-            catch (OperationCanceledException)
+            catch
             {
-                // The host's shutdown timeout is spent: the container's kill ends what is left.
-                TreeKillResult killed = await child.Container.KillAsync(CancellationToken.None).ConfigureAwait(false);
-                LogKilled(logger, child.Name, killed.KilledCount);
-            }
-            finally
-            {
-                await child.Container.DisposeAsync().ConfigureAwait(false);
-                child.Container = null;
-                child.State = ChildProcessState.Stopped;
+                foreach (SupervisedChild started in _children)
+                {
+                    await started.KillAsync().ConfigureAwait(false);
+                }
+
+                throw;
             }
         }
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Child {Name} started: pid {Pid}")]
-    private static partial void LogStarted(ILogger logger, string name, int pid);
+    /// <inheritdoc/>
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(2, LogLevel.Information, "Child {Name} stopped after step {Step} in {ElapsedMs} ms ({Members} members)")]
-    private static partial void LogStopped(ILogger logger, string name, int? step, double elapsedMs, int members);
-
-    [LoggerMessage(3, LogLevel.Warning, "Child {Name}: the shutdown timeout was spent; the container's kill ended {Killed} processes")]
-    private static partial void LogKilled(ILogger logger, string name, int killed);
-
-    private sealed class Child(string name)
+    /// <summary>Marks the start of the host's shutdown: the budget is counted from here.</summary>
+    public Task StoppingAsync(CancellationToken cancellationToken)
     {
-        public string Name { get; } = name;
+        _stoppingSinceUtc ??= DateTime.UtcNow;
+        return Task.CompletedTask;
+    }
 
-        public ProcessContainer? Container { get; set; }
+    /// <summary>
+    /// Stops the children (reverse order or parallel), each on its chain within the one budget; when
+    /// <paramref name="cancellationToken"/> fires (the shutdown timeout is spent) the containers still
+    /// running are killed.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var budget = ShutdownBudget.From(_stoppingSinceUtc ?? DateTime.UtcNow, _shutdownTimeout, _hostOptions.KillReserve);
+        List<SupervisedChild> children;
+        lock (_children)
+        {
+            children = [.. _children];
+        }
 
-        public Process? Process { get; set; }
+        if (_hostOptions.StopOrder == ChildStopOrder.Parallel)
+        {
+            await Task.WhenAll(children.Select(c => c.StopAsync(budget, cancellationToken))).ConfigureAwait(false);
+            return;
+        }
 
-        public ChildProcessState State { get; set; }
+        List<Exception>? errors = null;
+        for (int i = children.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await children[i].StopAsync(budget, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // One child's failure does not leave the others running: stop them all, then throw.
+                HostingLog.Failed(_log, e, children[i].Name, "stop");
+                (errors ??= []).Add(e);
+            }
+        }
 
-        public int Restarts { get; set; }
+        if (errors is not null)
+        {
+            throw new AggregateException("Stopping the host's child processes failed; see the inner exceptions.", errors);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Frees each child's gate (the containers were freed by the stop, or are killed with the process).</summary>
+    public void Dispose()
+    {
+        lock (_children)
+        {
+            _children.ForEach(c => c.Dispose());
+        }
+    }
+
+    /// <summary>A child's exit policy stops the host: the first one sets the exit code.</summary>
+    private void StopHost(int exitCode)
+    {
+        if (Interlocked.Exchange(ref _hostStopRequested, 1) == 0)
+        {
+            Environment.ExitCode = exitCode;
+        }
+
+        _lifetime.StopApplication();
     }
 }

@@ -5,27 +5,10 @@ public interface IChildProcesses
 {
     /// <summary>Every registered child, in start order.</summary>
     IReadOnlyList<ChildProcessInfo> Children { get; }
-}
 
-/// <summary>One child, as it is now.</summary>
-/// <param name="Name">Its registered name.</param>
-/// <param name="ProcessId">Its main process's id; null when it is not running.</param>
-/// <param name="State">Where it is in its life.</param>
-/// <param name="Restarts">How many times it was started again after exiting.</param>
-public sealed record ChildProcessInfo(string Name, int? ProcessId, ChildProcessState State, int Restarts);
-
-/// <summary>Where a child is in its life.</summary>
-public enum ChildProcessState
-{
-    /// <summary>Not started yet.</summary>
-    NotStarted,
-
-    /// <summary>Running.</summary>
-    Running,
-
-    /// <summary>Exited on its own; waiting for a restart, or left as it is (see <see cref="ExitPolicy"/>).</summary>
-    Exited,
-
-    /// <summary>Stopped with the host.</summary>
-    Stopped,
+    /// <summary>The child called <paramref name="name"/>, as it is now.</summary>
+    /// <param name="name">Its registered name.</param>
+    /// <returns>What it is doing now.</returns>
+    /// <exception cref="KeyNotFoundException">No child has that name.</exception>
+    ChildProcessInfo GetChild(string name);
 }
