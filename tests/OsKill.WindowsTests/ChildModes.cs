@@ -83,6 +83,12 @@ internal static unsafe partial class ChildModes
 
             // Counts Ctrl+C events, exits 130 after exactly one; "child": with a second one on its console (see ChildModes.Windows.cs).
             "ctrl-count" => CtrlCount(report, child: args.Length > 2 && args[2] == "child"),
+
+            // A Generic Host with one "sleep" child (AddChildProcess); writes "ready PID child CPID" (see ChildModes.Hosting.cs).
+            "host" => HostOfSleeper(report),
+
+            // Writes "out PID" to stdout and "err PID" to stderr, then as "sleep" (see ChildModes.Hosting.cs).
+            "echo" => Echo(report),
             _ => throw new ArgumentException($"unknown child mode '{mode}'"),
         };
     }

@@ -116,12 +116,18 @@ internal static unsafe partial class Native
     [return: MarshalAs(UnmanagedType.Bool)]
     internal static partial bool TerminateProcess(SafeProcessHandle handle, uint exitCode);
 
+    /// <summary>Whether the process is in <paramref name="job"/>; with job 0, in any job.</summary>
+    [LibraryImport("kernel32.dll", SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    internal static partial bool IsProcessInJob(SafeProcessHandle process, nint job, [MarshalAs(UnmanagedType.Bool)] out bool result);
+
     [LibraryImport("kernel32.dll", SetLastError = true)]
     [return: MarshalAs(UnmanagedType.Bool)]
     internal static partial bool CloseHandle(nint handle);
 
     internal const uint PROCESS_TERMINATE = 0x0001;
     internal const uint PROCESS_SUSPEND_RESUME = 0x0800;
+    internal const uint PROCESS_QUERY_INFORMATION = 0x0400;
     internal const uint PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
     internal const uint SYNCHRONIZE = 0x00100000;
 

@@ -35,6 +35,7 @@ internal static partial class TreeCases
         RunConsoleHostCases(h);
         RunContainerStopCases(h);
         RunOskillRunCases(h);
+        RunHostingCases(h);
     }
 
     /// <summary>Runs a case, then ends every process of this executable that it left running (a failed case can leave a tree).</summary>

@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using OsKill.Extensions.Hosting;
+
+namespace OsKill.WindowsTests;
+
+/// <summary>
+/// OsKill.Extensions.Hosting on Windows (issue 16): a Generic Host with children registered by
+/// AddChildProcess, each this executable in a child mode, in a job object of the host's and on a
+/// console of its own. The host is built in the driver (its stop is then watched from inside), or
+/// in a child process (mode "host") for the case that ends the host with TerminateProcess.
+/// </summary>
+internal static partial class TreeCases
+{
+    private static void RunHostingCases(Harness h)
+    {
+        Run(h, "hosting-job-object", HostingJobObject, Long);
+        Run(h, "hosting-ctrl-c", HostingCtrlC, Long);
+        Run(h, "hosting-host-killed", HostingHostKilled, Long);
+    }
+
+    /// <summary>
+    /// A host with one child: IChildProcesses says Running with the pid the child reports itself;
+    /// the child is in a job object (the host's: the driver is in none) and not on the driver's
+    /// console; what it writes to stdout and stderr is logged under its category; the host's stop
+    /// ends it and says Stopped.
+    /// </summary>
+    private static void HostingJobObject()
+    {
+        string report = Child.NewReportFile("echo-hosted");
+        var log = new HostLog();
+        using IHost host = BuildHost(TimeSpan.FromSeconds(10), log, new HostedChild("sleeper", "echo", report));
+        IChildProcesses children = host.Services.GetRequiredService<IChildProcesses>();
+        Check.Equal(ChildProcessState.NotStarted, children.GetChild("sleeper").State, "the child's state before the host starts");
+        bool driverInJob = InJob(Environment.ProcessId);
+
+        host.StartAsync().GetAwaiter().GetResult();
+        int pid;
+        try
+        {
+            ChildProcessInfo info = children.GetChild("sleeper");
+            Check.Equal(ChildProcessState.Running, info.State, $"the child's state once the host has started; log [{log}]");
+            pid = info.ProcessId ?? throw new TestFailure($"IChildProcesses gives no pid for the running child: {info}; log [{log}]");
+            Check.True(ChildModes.WaitForLine(report, $"ready {pid}", TreeReady) is not null, $"the child with the pid IChildProcesses gives, {pid}, never reported ready: [{string.Join(" | ", ChildModes.ReadLines(report))}]; log [{log}]");
+            Check.True(log.Has($"Child process sleeper started: pid {pid} "), $"the host logged the child's start with its pid {pid}: [{log}]");
+            Check.True(InJob(pid), $"the child {pid} is in no job object");
+            Check.True(!Native.ConsoleProcesses().Contains((uint)pid), $"the child {pid} is on the driver's console (ChildStartInfo's CreateNoWindow gives it one of its own)");
+            string stdout = $"Information OsKill.Child.sleeper: out {pid}";
+            string stderr = $"Warning OsKill.Child.sleeper: err {pid}";
+            Check.True(SpinWait.SpinUntil(() => log.Has(stdout) && log.Has(stderr), Seen), $"the child's stdout and stderr lines are logged under OsKill.Child.sleeper, at Information and Warning: [{log}]");
+            Info("hosting-job-object", $"child {pid} Running, in a job object{(driverInJob ? " (the driver is in a job too, so the job may not be the host's)" : " (the host's: the driver is in none)")}, on a console of its own, its output logged");
+        }
+        finally
+        {
+            host.StopAsync().GetAwaiter().GetResult();
+        }
+
+        using var members = new Members([pid], mustOpen: false);
+        ChildProcessInfo stopped = children.GetChild("sleeper");
+        Check.Equal(ChildProcessState.Stopped, stopped.State, $"the child's state after the host's stop; log [{log}]");
+        Check.Equal<int?>(null, stopped.ProcessId, "the pid IChildProcesses gives after the stop");
+        Check.True(members.Count == 0 || members.Alive().Count == 0, $"the child {pid} runs after the host's stop; log [{log}]");
+    }
+
+    /// <summary>
+    /// A host with ShutdownTimeout 6 s and two children: "polite" (handles Ctrl+C, exits 130) and
+    /// "stubborn" (ignores Ctrl+C, grace period 60 s), stopped in reverse order. The host's stop
+    /// ends polite at step 0 with the Ctrl+C it got on its own console, and stubborn at the forced
+    /// step (the job's end, −1) once the one budget (6 s − the kill reserve) is spent, not after its
+    /// 60 s; the driver, the host, sees no Ctrl+C.
+    /// </summary>
+    private static void HostingCtrlC()
+    {
+        var shutdown = TimeSpan.FromSeconds(6);
+        string stubbornReport = Child.NewReportFile("tree-hosted");
+        string politeReport = Child.NewReportFile("ctrl-handler-hosted");
+        var log = new HostLog();
+        using IHost host = BuildHost(
+            shutdown,
+            log,
+            new HostedChild("stubborn", "tree", stubbornReport, ["0", "0", "ignore"], TimeSpan.FromSeconds(60)),
+            new HostedChild("polite", "ctrl-handler", politeReport));
+        IChildProcesses children = host.Services.GetRequiredService<IChildProcesses>();
+        TimeSpan reserve = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChildProcessHostOptions>>().Value.KillReserve;
+
+        host.StartAsync().GetAwaiter().GetResult();
+        int stubborn = 0;
+        int polite = 0;
+        TimeSpan took;
+        int driverC = Program.DriverCtrlC;
+        try
+        {
+            stubborn = children.GetChild("stubborn").ProcessId ?? throw new TestFailure($"no pid for stubborn: {children.GetChild("stubborn")}; log [{log}]");
+            polite = children.GetChild("polite").ProcessId ?? throw new TestFailure($"no pid for polite: {children.GetChild("polite")}; log [{log}]");
+            Check.True(ChildModes.WaitForLine(stubbornReport, $"ready {stubborn}", TreeReady) is not null, $"stubborn {stubborn} never became ready: [{string.Join(" | ", ChildModes.ReadLines(stubbornReport))}]");
+            Check.True(ChildModes.WaitForLine(politeReport, $"ready {polite}", TreeReady) is not null, $"polite {polite} never became ready: [{string.Join(" | ", ChildModes.ReadLines(politeReport))}]");
+        }
+        finally
+        {
+            log.Mark("host.StopAsync");
+            var clock = Stopwatch.StartNew();
+            host.StopAsync().GetAwaiter().GetResult();
+            took = clock.Elapsed;
+        }
+
+        using var members = new Members([stubborn, polite], mustOpen: false);
+        Info("hosting-ctrl-c", $"host stop {took.TotalMilliseconds:0} ms (ShutdownTimeout {shutdown.TotalSeconds:0} s, KillReserve {reserve.TotalMilliseconds:0} ms); {string.Join(" | ", log.Lines.Where(l => l.Contains(" driver: ", StringComparison.Ordinal) || l.Contains(" stopped: ", StringComparison.Ordinal) || l.Contains("shutdown timeout", StringComparison.Ordinal)))}");
+
+        string politeStop = log.Find("Child process polite stopped: ") ?? throw new TestFailure($"no stop line for polite: [{log}]; polite's report [{string.Join(" | ", ChildModes.ReadLines(politeReport))}]");
+        Check.True(politeStop.Contains("ExitedAtStep after step 0 ", StringComparison.Ordinal), $"polite ended at step 0 (Ctrl+C): {politeStop}");
+        Check.True(ChildModes.ReadLines(politeReport).Contains("got ctrl-c"), $"polite's handler saw Ctrl+C: [{string.Join(" | ", ChildModes.ReadLines(politeReport))}]");
+        Check.Equal(new ChildProcessInfo("polite", null, ChildProcessState.Stopped, 0, ChildModes.GotCtrlC), children.GetChild("polite"), "what IChildProcesses says of polite after the stop");
+
+        string stubbornStop = log.Find("Child process stubborn stopped: ") ?? throw new TestFailure($"no stop line for stubborn: [{log}]");
+        Check.True(stubbornStop.Contains("ExitedAtStep after step 1 ", StringComparison.Ordinal), $"stubborn ended at step 1, the forced one: {stubbornStop}");
+        string killed = stubbornStop[(stubbornStop.LastIndexOf("killed: [", StringComparison.Ordinal) + 9)..].TrimEnd(']');
+        Check.True(killed.Split(", ").Contains(stubborn.ToString(CultureInfo.InvariantCulture)), $"the stop line names stubborn's pid {stubborn} among those killed (its console host may be there too): {stubbornStop}");
+        Check.Equal(new ChildProcessInfo("stubborn", null, ChildProcessState.Stopped, 0, -1), children.GetChild("stubborn"), "what IChildProcesses says of stubborn after the stop (−1: the job's end)");
+
+        if (members.Count == 2)
+        {
+            Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(polite), "polite's exit code (130: its handler saw Ctrl+C)");
+            Check.Equal<uint?>(0xFFFFFFFF, members.ExitCode(stubborn), "stubborn's exit code (−1: the job's end)");
+        }
+
+        // Stubborn's polite step lasted until the budget's end (its 60 s grace period cut to it), then the job's end followed at once.
+        Check.True(took >= shutdown - reserve - TimeSpan.FromMilliseconds(100), $"the stop took {took.TotalMilliseconds:0} ms: stubborn's polite step ended before the budget's end ({(shutdown - reserve).TotalMilliseconds:0} ms)");
+        Check.True(took < shutdown + TimeSpan.FromSeconds(3), $"the stop took {took.TotalMilliseconds:0} ms, well past the host's ShutdownTimeout of {shutdown.TotalSeconds:0} s");
+        Check.True(!log.Has("the host's shutdown timeout ran out"), $"a child was still being stopped when the shutdown timeout ran out: [{log}]");
+        Check.Equal(driverC, Program.DriverCtrlC, "Ctrl+C events seen by the driver, the host (each child has a console of its own)");
+    }
+
+    /// <summary>
+    /// A host process (mode "host", a child of the driver) with one child, ended by TerminateProcess:
+    /// its job object's last handle closes with it, and the job's kill-on-close ends the child.
+    /// </summary>
+    private static void HostingHostKilled()
+    {
+        using var host = Child.StartHidden("host");
+        string line = ChildModes.WaitForLine(host.ReportFile, $"ready {host.Pid} child ", TreeReady)
+            ?? throw new TestFailure($"{host.Description} never reported its child: exit code {Child.Fmt(host.ExitCode)}, report [{host.Report}]");
+        int child = int.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        using var members = new Members([child]);
+        Check.True(InJob(child), $"the host's child {child} is in no job object");
+
+        Check.True(Native.TerminateProcess(host.Handle, 0xDEAD), "TerminateProcess of the host");
+        Check.Equal(0xDEADu, host.WaitExitOrFail(Seen), "exit code of the host");
+        var clock = Stopwatch.StartNew();
+        Check.True(members.ExitCode(child) is not null, $"the child {child} still runs {Seen.TotalSeconds:0} s after its host was ended: the job did not die with the host; host's report [{host.Report}]");
+        Info("hosting-host-killed", $"the child {child} exited within {clock.Elapsed.TotalMilliseconds:0} ms of its host, exit code 0x{members.ExitCode(child):x}");
+    }
+
+    /// <summary>One child of a test host: this executable in <paramref name="Mode"/>, reporting to <paramref name="Report"/>.</summary>
+    internal sealed record HostedChild(string Name, string Mode, string Report, string[]? Extra = null, TimeSpan? GracePeriod = null);
+
+    /// <summary>
+    /// A Generic Host with <paramref name="children"/>, its log in <paramref name="log"/>. No
+    /// ConsoleLifetime: its Ctrl+C handler would go before the driver's, which counts the Ctrl+C
+    /// events that reach the driver.
+    /// </summary>
+    internal static IHost BuildHost(TimeSpan shutdownTimeout, HostLog log, params HostedChild[] children)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
+        builder.Logging.AddProvider(log);
+        foreach (HostedChild c in children)
+        {
+            builder.Services.AddChildProcess(c.Name, o =>
+            {
+                o.FileName = Environment.ProcessPath!;
+                o.Arguments.Add(c.Mode);
+                o.Arguments.Add(c.Report);
+                foreach (string e in c.Extra ?? [])
+                {
+                    o.Arguments.Add(e);
+                }
+
+                o.GracePeriod = c.GracePeriod ?? o.GracePeriod;
+            });
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Whether the process is in a job object.</summary>
+    private static bool InJob(int pid)
+    {
+        // PROCESS_QUERY_INFORMATION: Wine 8's IsProcessInJob refuses a handle with only the limited right (WinError 5).
+        nint raw = Native.OpenProcess(Native.PROCESS_QUERY_INFORMATION, false, pid);
+        using var h = new SafeProcessHandle(raw, ownsHandle: true);
+        Check.True(raw != 0, $"process {pid} cannot be opened: WinError {Marshal.GetLastPInvokeError()}");
+        Check.True(Native.IsProcessInJob(h, 0, out bool inJob), $"IsProcessInJob({pid}) failed: WinError {Marshal.GetLastPInvokeError()}");
+        return inJob;
+    }
+
+    /// <summary>A host lifetime that waits for nothing and handles no console event.</summary>
+    private sealed class QuietLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>A test host's log: "Category: message" lines, kept in memory and, when a file is given, appended to it.</summary>
+internal sealed class HostLog(string? file = null) : ILoggerProvider
+{
+    private readonly List<string> _lines = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    internal string[] Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>The first line whose message starts with <paramref name="prefix"/>.</summary>
+    internal string? Find(string prefix) => Lines.FirstOrDefault(l => l.Contains(": " + prefix, StringComparison.Ordinal));
+
+    /// <summary>Adds a line of the case's own, such as the moment it asked the host to stop.</summary>
+    internal void Mark(string what) => Add($"+{_clock.ElapsedMilliseconds} ms driver: {what}");
+
+    internal bool Has(string text) => Lines.Any(l => l.Contains(text, StringComparison.Ordinal));
+
+    public override string ToString() => string.Join(" | ", Lines);
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private void Add(string line)
+    {
+        lock (_lines)
+        {
+            _lines.Add(line);
+        }
+
+        if (file is not null)
+        {
+            ChildModes.Write(file, line);
+        }
+    }
+
+    private sealed class Logger(HostLog log, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            log.Add($"+{log._clock.ElapsedMilliseconds} ms {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})")}");
+    }
+}
