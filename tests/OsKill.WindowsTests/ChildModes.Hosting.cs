@@ -4,20 +4,28 @@ using OsKill.Extensions.Hosting;
 
 namespace OsKill.WindowsTests;
 
-/// <summary>The child mode that is a Generic Host with a child of its own (see TreeCases.Hosting.cs).</summary>
-internal static partial class ChildModes
+/// <summary>The child modes of the hosting cases: a Generic Host with a child of its own, and a child that writes to stdout and stderr (see TreeCases.Hosting.cs).</summary>
+internal static unsafe partial class ChildModes
 {
     /// <summary>
-    /// Starts a host (<see cref="TreeCases.BuildHost"/>, its log in the report) with one "sleep"
-    /// child; once the child is ready writes "ready PID child CPID" and sleeps, for the driver to
-    /// end it with TerminateProcess.
+    /// Starts a host (<see cref="TreeCases.BuildHost"/>, its log in the report) with one child in
+    /// <paramref name="childMode"/>, called "child"; once the child is ready writes "ready PID child
+    /// CPID". Without <paramref name="console"/> then sleeps, for the driver to end it with
+    /// TerminateProcess; with it, runs under ConsoleLifetime (Ctrl+C enabled) until a Ctrl+C stops
+    /// the host, writes "host stopped" and exits 0.
     /// </summary>
-    private static int HostOfSleeper(string report)
+    private static int HostOf(string report, string childMode, bool console)
     {
+        if (console && !Native.SetConsoleCtrlHandler(null, false))
+        {
+            Write(report, $"SetConsoleCtrlHandler(NULL, FALSE) failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            return 10;
+        }
+
         string childReport = report + ".child";
-        using IHost host = TreeCases.BuildHost(TimeSpan.FromSeconds(5), new HostLog(report), new TreeCases.HostedChild("sleeper", "sleep", childReport));
+        using IHost host = TreeCases.BuildHost(TimeSpan.FromSeconds(10), new HostLog(report), consoleLifetime: console, new TreeCases.HostedChild("child", childMode, childReport));
         host.Start();
-        int pid = host.Services.GetRequiredService<IChildProcesses>().GetChild("sleeper").ProcessId ?? 0;
+        int pid = host.Services.GetRequiredService<IChildProcesses>().GetChild("child").ProcessId ?? 0;
         if (WaitForLine(childReport, $"ready {pid}", TimeSpan.FromSeconds(60)) is null)
         {
             Write(report, $"the child {pid} never became ready");
@@ -25,7 +33,14 @@ internal static partial class ChildModes
         }
 
         Write(report, $"ready {Environment.ProcessId} child {pid}");
-        Thread.Sleep(TimeSpan.FromSeconds(60));
+        if (!console)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(60));
+            return 0;
+        }
+
+        host.WaitForShutdown();
+        Write(report, "host stopped");
         return 0;
     }
 

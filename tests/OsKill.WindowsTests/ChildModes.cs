@@ -84,8 +84,9 @@ internal static unsafe partial class ChildModes
             // Counts Ctrl+C events, exits 130 after exactly one; "child": with a second one on its console (see ChildModes.Windows.cs).
             "ctrl-count" => CtrlCount(report, child: args.Length > 2 && args[2] == "child"),
 
-            // A Generic Host with one "sleep" child (AddChildProcess); writes "ready PID child CPID" (see ChildModes.Hosting.cs).
-            "host" => HostOfSleeper(report),
+            // A Generic Host with one child in CHILDMODE (AddChildProcess); writes "ready PID child CPID";
+            // "console": under ConsoleLifetime, until a Ctrl+C stops it (see ChildModes.Hosting.cs).
+            "host" => HostOf(report, args[2], console: args.Length > 3 && args[3] == "console"),
 
             // Writes "out PID" to stdout and "err PID" to stderr, then as "sleep" (see ChildModes.Hosting.cs).
             "echo" => Echo(report),

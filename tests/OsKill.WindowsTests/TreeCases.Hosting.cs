@@ -21,6 +21,7 @@ internal static partial class TreeCases
     {
         Run(h, "hosting-job-object", HostingJobObject, Long);
         Run(h, "hosting-ctrl-c", HostingCtrlC, Long);
+        Run(h, "hosting-console-ctrl-c", HostingConsoleCtrlC, Long);
         Run(h, "hosting-host-killed", HostingHostKilled, Long);
     }
 
@@ -34,7 +35,7 @@ internal static partial class TreeCases
     {
         string report = Child.NewReportFile("echo-hosted");
         var log = new HostLog();
-        using IHost host = BuildHost(TimeSpan.FromSeconds(10), log, new HostedChild("sleeper", "echo", report));
+        using IHost host = BuildHost(TimeSpan.FromSeconds(10), log, consoleLifetime: false, new HostedChild("sleeper", "echo", report));
         IChildProcesses children = host.Services.GetRequiredService<IChildProcesses>();
         Check.Equal(ChildProcessState.NotStarted, children.GetChild("sleeper").State, "the child's state before the host starts");
         bool driverInJob = InJob(Environment.ProcessId);
@@ -83,6 +84,7 @@ internal static partial class TreeCases
         using IHost host = BuildHost(
             shutdown,
             log,
+            consoleLifetime: false,
             new HostedChild("stubborn", "tree", stubbornReport, ["0", "0", "ignore"], TimeSpan.FromSeconds(60)),
             new HostedChild("polite", "ctrl-handler", politeReport));
         IChildProcesses children = host.Services.GetRequiredService<IChildProcesses>();
@@ -136,15 +138,37 @@ internal static partial class TreeCases
     }
 
     /// <summary>
-    /// A host process (mode "host", a child of the driver) with one child, ended by TerminateProcess:
+    /// A host process (mode "host ctrl-count console", on a console of its own, under ConsoleLifetime)
+    /// gets a Ctrl+C on its console, as from its terminal: the host stops, its child (on a console of
+    /// its own, which the terminal's Ctrl+C does not reach) gets exactly one Ctrl+C, the stop's, and
+    /// ends at step 0; the host exits 0.
+    /// </summary>
+    private static void HostingConsoleCtrlC()
+    {
+        using var host = Child.StartHidden("host", "ctrl-count", "console");
+        int child = HostedChildOf(host);
+        using var members = new Members([child]);
+        string childReport = host.ReportFile + ".child";
+
+        ConsoleControl.Send(host.Pid, ConsoleEvent.CtrlC);
+
+        uint status = host.WaitExitOrFail(TimeSpan.FromSeconds(15));
+        Info("hosting-console-ctrl-c", $"host exit {status}; child [{string.Join(" | ", ChildModes.ReadLines(childReport))}]; host [{host.Report}]");
+        Check.Equal(0u, status, $"the host's exit code after a Ctrl+C; report [{host.Report}]");
+        Check.True(host.Report.Contains("host stopped", StringComparison.Ordinal), $"the host's Ctrl+C stopped it through ConsoleLifetime: [{host.Report}]");
+        Check.True(ChildModes.ReadLines(childReport).Contains("count 1"), $"the child saw exactly one Ctrl+C, the stop's: [{string.Join(" | ", ChildModes.ReadLines(childReport))}]");
+        Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(child), "the child's exit code (130: one Ctrl+C)");
+        Check.True(host.Report.Contains("Child process child stopped: ExitedAtStep after step 0 ", StringComparison.Ordinal), $"the host logged the child's end at step 0: [{host.Report}]");
+    }
+
+    /// <summary>
+    /// A host process (mode "host sleep", a child of the driver) with one child, ended by TerminateProcess:
     /// its job object's last handle closes with it, and the job's kill-on-close ends the child.
     /// </summary>
     private static void HostingHostKilled()
     {
-        using var host = Child.StartHidden("host");
-        string line = ChildModes.WaitForLine(host.ReportFile, $"ready {host.Pid} child ", TreeReady)
-            ?? throw new TestFailure($"{host.Description} never reported its child: exit code {Child.Fmt(host.ExitCode)}, report [{host.Report}]");
-        int child = int.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        using var host = Child.StartHidden("host", "sleep");
+        int child = HostedChildOf(host);
         using var members = new Members([child]);
         Check.True(InJob(child), $"the host's child {child} is in no job object");
 
@@ -155,19 +179,32 @@ internal static partial class TreeCases
         Info("hosting-host-killed", $"the child {child} exited within {clock.Elapsed.TotalMilliseconds:0} ms of its host, exit code 0x{members.ExitCode(child):x}");
     }
 
+    /// <summary>The pid of the child of a "host" child process, once it has reported it ready.</summary>
+    private static int HostedChildOf(Child host)
+    {
+        string line = ChildModes.WaitForLine(host.ReportFile, $"ready {host.Pid} child ", TreeReady)
+            ?? throw new TestFailure($"{host.Description} never reported its child: exit code {Child.Fmt(host.ExitCode)}, report [{host.Report}]");
+        return int.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>One child of a test host: this executable in <paramref name="Mode"/>, reporting to <paramref name="Report"/>.</summary>
     internal sealed record HostedChild(string Name, string Mode, string Report, string[]? Extra = null, TimeSpan? GracePeriod = null);
 
     /// <summary>
-    /// A Generic Host with <paramref name="children"/>, its log in <paramref name="log"/>. No
-    /// ConsoleLifetime: its Ctrl+C handler would go before the driver's, which counts the Ctrl+C
-    /// events that reach the driver.
+    /// A Generic Host with <paramref name="children"/>, its log in <paramref name="log"/>. Without
+    /// <paramref name="consoleLifetime"/>, a lifetime that handles no console event: in the driver,
+    /// ConsoleLifetime's Ctrl+C handler would go before the driver's, which counts the Ctrl+C events
+    /// that reach the driver.
     /// </summary>
-    internal static IHost BuildHost(TimeSpan shutdownTimeout, HostLog log, params HostedChild[] children)
+    internal static IHost BuildHost(TimeSpan shutdownTimeout, HostLog log, bool consoleLifetime, params HostedChild[] children)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
-        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
+        if (!consoleLifetime)
+        {
+            builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
+        }
+
         builder.Logging.AddProvider(log);
         foreach (HostedChild c in children)
         {
