@@ -43,7 +43,8 @@ public sealed class ChildProcessOptions
     /// <summary>
     /// Whether the child's standard output and error are read and logged, line by line, under the
     /// category <c>OsKill.Child.&lt;name&gt;</c> (output at Information, error at <see cref="StandardErrorLogLevel"/>).
-    /// When false the child writes to the host's own streams.
+    /// When false the child writes to the host's own streams (on Windows, where each child has a
+    /// console of its own, through the host, which copies them there as they are).
     /// </summary>
     public bool LogOutput { get; set; } = true;
 

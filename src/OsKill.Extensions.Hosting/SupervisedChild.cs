@@ -42,7 +42,7 @@ internal sealed class SupervisedChild : IDisposable
         _name = name;
         _options = options;
         _log = log;
-        _output = options.LogOutput ? new ChildOutput(loggers.CreateLogger("OsKill.Child." + name), options.StandardErrorLogLevel) : null;
+        _output = ChildOutput.For(name, options, loggers);
         _stopHost = stopHost;
         _info = new ChildProcessInfo(name, null, ChildProcessState.NotStarted, 0, null);
     }
