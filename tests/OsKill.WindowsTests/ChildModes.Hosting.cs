@@ -12,9 +12,9 @@ internal static unsafe partial class ChildModes
     /// <paramref name="childMode"/>, called "child"; once the child is ready writes "ready PID child
     /// CPID". Without <paramref name="console"/> then sleeps, for the driver to end it with
     /// TerminateProcess; with it, runs under ConsoleLifetime (Ctrl+C enabled) until a Ctrl+C stops
-    /// the host, writes "host stopped" and exits 0.
+    /// the host, writes "host stopped" and exits 0. <paramref name="logOutput"/> is the child's LogOutput.
     /// </summary>
-    private static int HostOf(string report, string childMode, bool console)
+    private static int HostOf(string report, string childMode, bool console, bool logOutput)
     {
         if (console && !Native.SetConsoleCtrlHandler(null, false))
         {
@@ -23,7 +23,7 @@ internal static unsafe partial class ChildModes
         }
 
         string childReport = report + ".child";
-        using IHost host = TreeCases.BuildHost(TimeSpan.FromSeconds(10), new HostLog(report), consoleLifetime: console, new TreeCases.HostedChild("child", childMode, childReport));
+        using IHost host = TreeCases.BuildHost(TimeSpan.FromSeconds(10), new HostLog(report), consoleLifetime: console, new TreeCases.HostedChild("child", childMode, childReport, LogOutput: logOutput));
         host.Start();
         int pid = host.Services.GetRequiredService<IChildProcesses>().GetChild("child").ProcessId ?? 0;
         if (WaitForLine(childReport, $"ready {pid}", TimeSpan.FromSeconds(60)) is null)

@@ -85,8 +85,9 @@ internal static unsafe partial class ChildModes
             "ctrl-count" => CtrlCount(report, child: args.Length > 2 && args[2] == "child"),
 
             // A Generic Host with one child in CHILDMODE (AddChildProcess); writes "ready PID child CPID";
-            // "console": under ConsoleLifetime, until a Ctrl+C stops it (see ChildModes.Hosting.cs).
-            "host" => HostOf(report, args[2], console: args.Length > 3 && args[3] == "console"),
+            // "console": under ConsoleLifetime, until a Ctrl+C stops it; "quiet": the child's output
+            // not logged (LogOutput = false) (see ChildModes.Hosting.cs).
+            "host" => HostOf(report, args[2], console: args.Skip(3).Contains("console"), logOutput: !args.Skip(3).Contains("quiet")),
 
             // Writes "out PID" to stdout and "err PID" to stderr, then as "sleep" (see ChildModes.Hosting.cs).
             "echo" => Echo(report),

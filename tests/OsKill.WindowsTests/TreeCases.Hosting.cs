@@ -23,6 +23,7 @@ internal static partial class TreeCases
         Run(h, "hosting-ctrl-c", HostingCtrlC, Long);
         Run(h, "hosting-console-ctrl-c", HostingConsoleCtrlC, Long);
         Run(h, "hosting-host-killed", HostingHostKilled, Long);
+        Run(h, "hosting-output-not-logged", HostingOutputNotLogged, Long);
     }
 
     /// <summary>
@@ -179,6 +180,65 @@ internal static partial class TreeCases
         Info("hosting-host-killed", $"the child {child} exited within {clock.Elapsed.TotalMilliseconds:0} ms of its host, exit code 0x{members.ExitCode(child):x}");
     }
 
+    /// <summary>
+    /// LogOutput = false: a host process (mode "host echo quiet") whose stdout and stderr are pipes
+    /// to the driver. What its child writes to stdout and stderr comes out of the host's, although
+    /// the child, on a console of its own, does not write to the host's streams itself.
+    /// </summary>
+    private static void HostingOutputNotLogged()
+    {
+        string report = Child.NewReportFile("host");
+        var psi = new ProcessStartInfo(Self) { UseShellExecute = false, CreateNoWindow = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])["host", report, "echo", "quiet"])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var stdout = new List<string>();
+        var stderr = new List<string>();
+        using Process host = Process.Start(psi) ?? throw new TestFailure("Process.Start returned null");
+        host.OutputDataReceived += (_, e) => Add(stdout, e.Data);
+        host.ErrorDataReceived += (_, e) => Add(stderr, e.Data);
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        try
+        {
+            string line = ChildModes.WaitForLine(report, $"ready {host.Id} child ", TreeReady)
+                ?? throw new TestFailure($"the host {host.Id} never reported its child: [{string.Join(" | ", ChildModes.ReadLines(report))}]");
+            int child = int.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            bool both = SpinWait.SpinUntil(() => Has(stdout, $"out {child}") && Has(stderr, $"err {child}"), Seen);
+            Info("hosting-output-not-logged", $"the host's stdout [{string.Join(" | ", Snapshot(stdout))}], stderr [{string.Join(" | ", Snapshot(stderr))}]");
+            Check.True(both, $"the child {child}'s \"out {child}\" on the host's stdout and \"err {child}\" on its stderr; host's report [{string.Join(" | ", ChildModes.ReadLines(report))}]");
+            Check.True(!ChildModes.ReadLines(report).Any(l => l.Contains("OsKill.Child.child", StringComparison.Ordinal)), $"the child's output was logged, with LogOutput = false: [{string.Join(" | ", ChildModes.ReadLines(report))}]");
+        }
+        finally
+        {
+            host.Kill();
+            host.WaitForExit(10_000);
+        }
+
+        static void Add(List<string> lines, string? line)
+        {
+            if (line is not null)
+            {
+                lock (lines)
+                {
+                    lines.Add(line);
+                }
+            }
+        }
+
+        static string[] Snapshot(List<string> lines)
+        {
+            lock (lines)
+            {
+                return [.. lines];
+            }
+        }
+
+        static bool Has(List<string> lines, string text) => Snapshot(lines).Contains(text);
+    }
+
     /// <summary>The pid of the child of a "host" child process, once it has reported it ready.</summary>
     private static int HostedChildOf(Child host)
     {
@@ -188,7 +248,7 @@ internal static partial class TreeCases
     }
 
     /// <summary>One child of a test host: this executable in <paramref name="Mode"/>, reporting to <paramref name="Report"/>.</summary>
-    internal sealed record HostedChild(string Name, string Mode, string Report, string[]? Extra = null, TimeSpan? GracePeriod = null);
+    internal sealed record HostedChild(string Name, string Mode, string Report, string[]? Extra = null, TimeSpan? GracePeriod = null, bool LogOutput = true);
 
     /// <summary>
     /// A Generic Host with <paramref name="children"/>, its log in <paramref name="log"/>. Without
@@ -219,6 +279,7 @@ internal static partial class TreeCases
                 }
 
                 o.GracePeriod = c.GracePeriod ?? o.GracePeriod;
+                o.LogOutput = c.LogOutput;
             });
         }
 
