@@ -24,6 +24,7 @@ internal static partial class TreeCases
         Run(h, "hosting-console-ctrl-c", HostingConsoleCtrlC, Long);
         Run(h, "hosting-host-killed", HostingHostKilled, Long);
         Run(h, "hosting-output-not-logged", HostingOutputNotLogged, Long);
+        Run(h, "hosting-restarts", HostingRestarts, Long);
     }
 
     /// <summary>
@@ -239,6 +240,41 @@ internal static partial class TreeCases
         static bool Has(List<string> lines, string text) => Snapshot(lines).Contains(text);
     }
 
+    /// <summary>
+    /// A child that exits with code 3 at once, ExitPolicy.Restart with MaxRestarts 2: it is started
+    /// 3 times in all, each exit logged, then the host is stopped (ApplicationStopping fires) with
+    /// the child Exited, 2 restarts, last exit code 3; its containers left nothing running.
+    /// </summary>
+    private static void HostingRestarts()
+    {
+        string report = Child.NewReportFile("exit-hosted");
+        var log = new HostLog();
+        using IHost host = BuildHost(TimeSpan.FromSeconds(10), log, consoleLifetime: false, new HostedChild("quitter", "exit", report, ["3"], Configure: o =>
+        {
+            o.ExitPolicy = ExitPolicy.Restart;
+            o.MaxRestarts = 2;
+            o.RestartBackoff = TimeSpan.FromMilliseconds(100);
+        }));
+        IChildProcesses children = host.Services.GetRequiredService<IChildProcesses>();
+        IHostApplicationLifetime lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        int exitCode = Environment.ExitCode;
+        host.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            bool stopped = lifetime.ApplicationStopping.WaitHandle.WaitOne(TimeSpan.FromSeconds(20));
+            Info("hosting-restarts", $"{children.GetChild("quitter")}; host exit code {Environment.ExitCode}; log [{log}]");
+            Check.True(stopped, $"the host was not stopped after the restarts: {children.GetChild("quitter")}; log [{log}]");
+            Check.Equal(new ChildProcessInfo("quitter", null, ChildProcessState.Exited, 2, 3), children.GetChild("quitter"), "the child after its restarts");
+            Check.Equal(3, Environment.ExitCode, "the host's exit code (the child's)");
+            Check.Equal(3, ChildModes.ReadLines(report).Count(l => l.StartsWith("ready ", StringComparison.Ordinal)), $"runs of the child: [{string.Join(" | ", ChildModes.ReadLines(report))}]");
+        }
+        finally
+        {
+            Environment.ExitCode = exitCode;
+            host.StopAsync().GetAwaiter().GetResult();
+        }
+    }
+
     /// <summary>The pid of the child of a "host" child process, once it has reported it ready.</summary>
     private static int HostedChildOf(Child host)
     {
@@ -248,7 +284,7 @@ internal static partial class TreeCases
     }
 
     /// <summary>One child of a test host: this executable in <paramref name="Mode"/>, reporting to <paramref name="Report"/>.</summary>
-    internal sealed record HostedChild(string Name, string Mode, string Report, string[]? Extra = null, TimeSpan? GracePeriod = null, bool LogOutput = true);
+    internal sealed record HostedChild(string Name, string Mode, string Report, string[]? Extra = null, TimeSpan? GracePeriod = null, bool LogOutput = true, Action<ChildProcessOptions>? Configure = null);
 
     /// <summary>
     /// A Generic Host with <paramref name="children"/>, its log in <paramref name="log"/>. Without
@@ -280,6 +316,7 @@ internal static partial class TreeCases
 
                 o.GracePeriod = c.GracePeriod ?? o.GracePeriod;
                 o.LogOutput = c.LogOutput;
+                c.Configure?.Invoke(o);
             });
         }
 
