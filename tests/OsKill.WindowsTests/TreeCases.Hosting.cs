@@ -43,12 +43,12 @@ internal static partial class TreeCases
         bool driverInJob = InJob(Environment.ProcessId);
 
         host.StartAsync().GetAwaiter().GetResult();
-        int pid;
+        ChildProcessInfo info = children.GetChild("sleeper");
+        int pid = info.ProcessId ?? throw new TestFailure($"IChildProcesses gives no pid for the running child: {info}; log [{log}]");
+        using var members = new Members([pid]);
         try
         {
-            ChildProcessInfo info = children.GetChild("sleeper");
             Check.Equal(ChildProcessState.Running, info.State, $"the child's state once the host has started; log [{log}]");
-            pid = info.ProcessId ?? throw new TestFailure($"IChildProcesses gives no pid for the running child: {info}; log [{log}]");
             Check.True(ChildModes.WaitForLine(report, $"ready {pid}", TreeReady) is not null, $"the child with the pid IChildProcesses gives, {pid}, never reported ready: [{string.Join(" | ", ChildModes.ReadLines(report))}]; log [{log}]");
             Check.True(log.Has($"Child process sleeper started: pid {pid} "), $"the host logged the child's start with its pid {pid}: [{log}]");
             Check.True(InJob(pid), $"the child {pid} is in no job object");
@@ -63,11 +63,10 @@ internal static partial class TreeCases
             host.StopAsync().GetAwaiter().GetResult();
         }
 
-        using var members = new Members([pid], mustOpen: false);
         ChildProcessInfo stopped = children.GetChild("sleeper");
         Check.Equal(ChildProcessState.Stopped, stopped.State, $"the child's state after the host's stop; log [{log}]");
         Check.Equal<int?>(null, stopped.ProcessId, "the pid IChildProcesses gives after the stop");
-        Check.True(members.Count == 0 || members.Alive().Count == 0, $"the child {pid} runs after the host's stop; log [{log}]");
+        Check.True(members.Alive().Count == 0, $"the child {pid} runs after the host's stop; log [{log}]");
     }
 
     /// <summary>
@@ -93,14 +92,13 @@ internal static partial class TreeCases
         TimeSpan reserve = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChildProcessHostOptions>>().Value.KillReserve;
 
         host.StartAsync().GetAwaiter().GetResult();
-        int stubborn = 0;
-        int polite = 0;
+        int stubborn = children.GetChild("stubborn").ProcessId ?? throw new TestFailure($"no pid for stubborn: {children.GetChild("stubborn")}; log [{log}]");
+        int polite = children.GetChild("polite").ProcessId ?? throw new TestFailure($"no pid for polite: {children.GetChild("polite")}; log [{log}]");
+        using var members = new Members([stubborn, polite]);
         TimeSpan took;
         int driverC = Program.DriverCtrlC;
         try
         {
-            stubborn = children.GetChild("stubborn").ProcessId ?? throw new TestFailure($"no pid for stubborn: {children.GetChild("stubborn")}; log [{log}]");
-            polite = children.GetChild("polite").ProcessId ?? throw new TestFailure($"no pid for polite: {children.GetChild("polite")}; log [{log}]");
             Check.True(ChildModes.WaitForLine(stubbornReport, $"ready {stubborn}", TreeReady) is not null, $"stubborn {stubborn} never became ready: [{string.Join(" | ", ChildModes.ReadLines(stubbornReport))}]");
             Check.True(ChildModes.WaitForLine(politeReport, $"ready {polite}", TreeReady) is not null, $"polite {polite} never became ready: [{string.Join(" | ", ChildModes.ReadLines(politeReport))}]");
         }
@@ -112,7 +110,6 @@ internal static partial class TreeCases
             took = clock.Elapsed;
         }
 
-        using var members = new Members([stubborn, polite], mustOpen: false);
         Info("hosting-ctrl-c", $"host stop {took.TotalMilliseconds:0} ms (ShutdownTimeout {shutdown.TotalSeconds:0} s, KillReserve {reserve.TotalMilliseconds:0} ms); {string.Join(" | ", log.Lines.Where(l => l.Contains(" driver: ", StringComparison.Ordinal) || l.Contains(" stopped: ", StringComparison.Ordinal) || l.Contains("shutdown timeout", StringComparison.Ordinal)))}");
 
         string politeStop = log.Find("Child process polite stopped: ") ?? throw new TestFailure($"no stop line for polite: [{log}]; polite's report [{string.Join(" | ", ChildModes.ReadLines(politeReport))}]");
@@ -126,11 +123,8 @@ internal static partial class TreeCases
         Check.True(killed.Split(", ").Contains(stubborn.ToString(CultureInfo.InvariantCulture)), $"the stop line names stubborn's pid {stubborn} among those killed (its console host may be there too): {stubbornStop}");
         Check.Equal(new ChildProcessInfo("stubborn", null, ChildProcessState.Stopped, 0, -1), children.GetChild("stubborn"), "what IChildProcesses says of stubborn after the stop (−1: the job's end)");
 
-        if (members.Count == 2)
-        {
-            Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(polite), "polite's exit code (130: its handler saw Ctrl+C)");
-            Check.Equal<uint?>(0xFFFFFFFF, members.ExitCode(stubborn), "stubborn's exit code (−1: the job's end)");
-        }
+        Check.Equal<uint?>(ChildModes.GotCtrlC, members.ExitCode(polite), "polite's exit code (130: its handler saw Ctrl+C)");
+        Check.Equal<uint?>(0xFFFFFFFF, members.ExitCode(stubborn), "stubborn's exit code (−1: the job's end)");
 
         // Stubborn's polite step lasted until the budget's end (its 60 s grace period cut to it), then the job's end followed at once.
         Check.True(took >= shutdown - reserve - TimeSpan.FromMilliseconds(100), $"the stop took {took.TotalMilliseconds:0} ms: stubborn's polite step ended before the budget's end ({(shutdown - reserve).TotalMilliseconds:0} ms)");
