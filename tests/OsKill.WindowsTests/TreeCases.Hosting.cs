@@ -25,6 +25,7 @@ internal static partial class TreeCases
         Run(h, "hosting-host-killed", HostingHostKilled, Long);
         Run(h, "hosting-output-not-logged", HostingOutputNotLogged, Long);
         Run(h, "hosting-restarts", HostingRestarts, Long);
+        Run(h, "hosting-leftovers", HostingLeftovers, Long);
     }
 
     /// <summary>
@@ -265,6 +266,43 @@ internal static partial class TreeCases
         finally
         {
             Environment.ExitCode = exitCode;
+            host.StopAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>
+    /// A child that exits 0 at once, leaving a sleeping grandchild in its job (the Windows double
+    /// fork), with ExitPolicy.Ignore: the supervisor stops what it left (the grandchild shares the
+    /// child's console, which gets Ctrl+C) and logs it; the child says Exited with code 0, and the
+    /// host runs on.
+    /// </summary>
+    private static void HostingLeftovers()
+    {
+        string report = Child.NewReportFile("orphan-middle-hosted");
+        var log = new HostLog();
+        using IHost host = BuildHost(TimeSpan.FromSeconds(10), log, consoleLifetime: false, new HostedChild("middle", "orphan-middle", report, Configure: o => o.ExitPolicy = ExitPolicy.Ignore));
+        IChildProcesses children = host.Services.GetRequiredService<IChildProcesses>();
+        IHostApplicationLifetime lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        host.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            string line = ChildModes.WaitForLine(report, "grandchild ", TreeReady)
+                ?? throw new TestFailure($"the child never reported its grandchild: [{string.Join(" | ", ChildModes.ReadLines(report))}]; log [{log}]");
+            int grandchild = int.Parse(line["grandchild ".Length..], CultureInfo.InvariantCulture);
+
+            // The supervisor may have stopped it already: then it is gone, which is what is checked.
+            using var members = new Members([grandchild], mustOpen: false);
+            string stopped = "Child process middle: what its main process left in its container was stopped: ";
+            bool logged = SpinWait.SpinUntil(() => log.Has(stopped), Seen);
+            Info("hosting-leftovers", $"grandchild {grandchild}{(members.Count == 0 ? " (gone before the driver opened it)" : "")}; {log.Find(stopped[..^2])}");
+            Check.True(logged, $"the supervisor logged no stop of what the child left: [{log}]");
+            Check.True(log.Find(stopped)!.Contains("ExitedAtStep after step 0", StringComparison.Ordinal), $"what the child left ended at step 0 (Ctrl+C): [{log}]");
+            Check.True(members.Count == 0 || members.Alive().Count == 0, $"the grandchild {grandchild} runs after the supervisor's stop of what the child left: [{log}]");
+            Check.Equal(new ChildProcessInfo("middle", null, ChildProcessState.Exited, 0, 0), children.GetChild("middle"), "the child after its exit");
+            Check.True(!lifetime.ApplicationStopping.IsCancellationRequested, "the host was stopped by an exit under ExitPolicy.Ignore");
+        }
+        finally
+        {
             host.StopAsync().GetAwaiter().GetResult();
         }
     }
