@@ -12,7 +12,7 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
         {
             failures.Add($"Child process '{name}': FileName is empty; say which program to run.");
         }
-        else if (ProgramNotFound(options.FileName, options.Environment) is string where)
+        else if (ProgramNotFound(options.FileName) is string where)
         {
             failures.Add($"Child process '{name}': FileName '{options.FileName}' is not found ({where}).");
         }
@@ -37,6 +37,11 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
             failures.Add($"Child process '{name}': RestartBackoff {options.RestartBackoff} is negative.");
         }
 
+        if (options.MaxRestartBackoff < TimeSpan.Zero)
+        {
+            failures.Add($"Child process '{name}': MaxRestartBackoff {options.MaxRestartBackoff} is negative.");
+        }
+
         if (options.WorkingDirectory is string dir && !Directory.Exists(dir))
         {
             failures.Add($"Child process '{name}': WorkingDirectory '{dir}' does not exist.");
@@ -46,25 +51,11 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
     }
 
     /// <summary>
-    /// Where a program was looked for and not found; null when it is there (or when only the start
-    /// can tell: a bare name on Windows, where the search has more places than PATH).
+    /// Why a program named by a rooted path cannot be there; null when it is, or when the name is
+    /// resolved by the start itself (a bare name is looked for beside the host's executable, in the
+    /// current directory and on the host's PATH, as Process.Start does, and a name found nowhere
+    /// fails the host's start with the child's name).
     /// </summary>
-    private static string? ProgramNotFound(string fileName, IDictionary<string, string> environment)
-    {
-        if (fileName.Contains('/', StringComparison.Ordinal) || Path.IsPathRooted(fileName))
-        {
-            return File.Exists(fileName) ? null : "no such file";
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            return null;
-        }
-
-        // The child's PATH where its Environment sets one, as the start resolves it.
-        string path = environment.TryGetValue("PATH", out string? own) ? own : Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Any(dir => File.Exists(Path.Combine(dir, fileName)))
-            ? null
-            : $"not in a directory of PATH ({path})";
-    }
+    private static string? ProgramNotFound(string fileName) =>
+        Path.IsPathRooted(fileName) && !File.Exists(fileName) ? "no such file" : null;
 }
