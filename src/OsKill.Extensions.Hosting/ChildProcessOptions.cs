@@ -15,7 +15,11 @@ public sealed class ChildProcessOptions
     /// <summary>Variables added to the host's environment, or replacing its values.</summary>
     public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>The polite signal of the stop (by name, as <see cref="Signal.Parse"/> reads it); null for the platform's default (SIGTERM; Ctrl+C on Windows).</summary>
+    /// <summary>
+    /// The polite signal of the stop (by name or number, as <see cref="Signal.Parse"/> reads it);
+    /// null for the platform's default (SIGTERM; Ctrl+C on Windows). On Windows only CTRL_C_EVENT
+    /// and CTRL_BREAK_EVENT are accepted: any other number there ends the process at once.
+    /// </summary>
     public string? StopSignal { get; set; }
 
     /// <summary>

@@ -17,9 +17,15 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
             failures.Add($"Child process '{name}': FileName '{options.FileName}' is not found ({where}).");
         }
 
-        if (options.StopSignal is string signal && !Signal.TryParse(signal, out _))
+        int number = 0;
+        if (options.StopSignal is string signal && !Signal.TryParse(signal, out number))
         {
             failures.Add($"Child process '{name}': StopSignal '{signal}' is not a signal here.");
+        }
+        else if (options.StopSignal is string windowsSignal && OperatingSystem.IsWindows() && number != Signal.CTRL_C_EVENT && number != Signal.CTRL_BREAK_EVENT)
+        {
+            // As in Python, any other number on Windows is TerminateProcess with that exit code: a kill, not a polite step.
+            failures.Add($"Child process '{name}': StopSignal '{windowsSignal}' is {number} on Windows, which ends the process at once (TerminateProcess with exit code {number}); a polite stop there is CTRL_C_EVENT or CTRL_BREAK_EVENT (or leave StopSignal unset for Ctrl+C).");
         }
 
         if (options.GracePeriod < TimeSpan.Zero)
