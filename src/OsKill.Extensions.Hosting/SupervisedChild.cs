@@ -148,11 +148,11 @@ internal sealed class SupervisedChild : IDisposable
             throw new InvalidOperationException($"Child process '{_name}': cannot start '{_options.FileName}' (FileName): {e.Message}", e);
         }
 
-        _output?.Attach(process);
         _container = container;
         _process = process;
         Update(s => s with { State = ChildProcessState.Running, ProcessId = process.Id });
         HostingLog.Started(_log, _name, process.Id, _options.FileName);
+        _output?.Attach(process);   // after the "started" line, so that none of its output is logged before it
     }
 
     /// <summary>Watches each run until the host stops the child: an exit before that goes to the exit policy.</summary>
