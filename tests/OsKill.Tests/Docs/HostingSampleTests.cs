@@ -49,8 +49,10 @@ public class HostingSampleTests
         sample.BeginErrorReadLine();
         try
         {
-            // The child is up once its port answers (dotnet's and python's start-up, under load).
+            // The child is up once its port answers (dotnet's and python's start-up, under load), and the
+            // host has started once it has logged its health report (which a stop before it would cancel).
             await WaitForHttpAsync(sample, port, TimeSpan.FromSeconds(60), output);
+            await WaitForLogAsync(sample, "Health check child:web: ", TimeSpan.FromSeconds(30), output);
             List<int> servers = HttpServers(port);
             Assert.True(servers.Count == 1, $"expected one python3 http.server on port {port}, found pids [{string.Join(", ", servers)}]\n{Text(output)}");
 
@@ -145,6 +147,16 @@ public class HostingSampleTests
             {
                 Assert.Fail($"http://127.0.0.1:{port}/ did not answer ({e.Message}); the sample {(sample.HasExited ? $"exited {sample.ExitCode}" : "still runs")}\n{Text(output)}");
             }
+        }
+    }
+
+    private static async Task WaitForLogAsync(Process sample, string text, TimeSpan timeout, StringBuilder output)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (!Text(output).Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !sample.HasExited, $"the sample did not log \"{text}\" ({(sample.HasExited ? $"exited {sample.ExitCode}" : "still runs")})\n{Text(output)}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
 
