@@ -31,6 +31,16 @@ public partial class SnippetTests
 
     private static readonly Lazy<MetadataReference[]> s_references = new(LoadReferences);
 
+    /// <summary>
+    /// What Microsoft.NET.Sdk itself silences (NoWarn 1701;1702): a reference to an older version of an
+    /// assembly that the compilation has in a newer one (Microsoft.Extensions 8.0 packages on .NET 10).
+    /// </summary>
+    private static readonly Dictionary<string, ReportDiagnostic> s_sdkNoWarn = new()
+    {
+        ["CS1701"] = ReportDiagnostic.Suppress,
+        ["CS1702"] = ReportDiagnostic.Suppress,
+    };
+
     /// <summary>Each C# block, by file (relative to the repository) and the line of its opening fence.</summary>
     public static TheoryData<string, int> Snippets()
     {
@@ -85,14 +95,16 @@ public partial class SnippetTests
             "Snippet",
             [CSharpSyntaxTree.ParseText(ImplicitUsings, parse), CSharpSyntaxTree.ParseText(code, parse, path: "Program.cs")],
             s_references.Value,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable)
+                .WithSpecificDiagnosticOptions(s_sdkNoWarn));
         using var image = new MemoryStream();
         return compilation.Emit(image).Diagnostics.Where(d => d.Location.SourceTree?.FilePath == "Program.cs" || d.Location == Location.None);
     }
 
     /// <summary>
     /// The runtime's assemblies (the trusted platform assemblies that are part of .NET itself, not the
-    /// test's own dependencies) and OsKill.dll: what a console app that references the package sees.
+    /// test's own dependencies), OsKill.dll, and OsKill.Extensions.Hosting.dll with the Microsoft.Extensions
+    /// assemblies it brings (docs/hosting.md): what a console app that references the packages sees.
     /// </summary>
     private static MetadataReference[] LoadReferences()
     {
@@ -100,8 +112,10 @@ public partial class SnippetTests
         return trusted
             .Where(p => Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll" or "Microsoft.CSharp.dll"
                 || Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal)
-                || Path.GetFileName(p).StartsWith("Microsoft.Win32.", StringComparison.Ordinal))
+                || Path.GetFileName(p).StartsWith("Microsoft.Win32.", StringComparison.Ordinal)
+                || Path.GetFileName(p).StartsWith("Microsoft.Extensions.", StringComparison.Ordinal))
             .Append(typeof(Os).Assembly.Location)
+            .Append(typeof(OsKill.Extensions.Hosting.ChildProcessOptions).Assembly.Location)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToArray();
     }
