@@ -8,7 +8,7 @@ public static class ChildProcessHealthChecksBuilderExtensions
 {
     /// <summary>
     /// Adds a health check for the child called <paramref name="name"/> (registered with
-    /// <see cref="ChildProcessServiceCollectionExtensions.AddChildProcess(IServiceCollection, string, Action{ChildProcessOptions}?)"/>):
+    /// <see cref="ChildProcessServiceCollectionExtensions.AddChildProcess(IServiceCollection, string, Action{ChildProcessOptions})"/>):
     /// healthy while it runs, degraded while it waits to be restarted, <paramref name="failureStatus"/>
     /// otherwise. Its data holds the state, the pid, the restarts and the last exit code.
     /// </summary>

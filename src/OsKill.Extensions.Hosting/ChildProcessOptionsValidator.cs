@@ -48,6 +48,22 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
             failures.Add($"Child process '{name}': MaxRestartBackoff {options.MaxRestartBackoff} is negative.");
         }
 
+        // Configuration binds a number to an enum without checking that the number names a member.
+        if (!Enum.IsDefined(options.ExitPolicy))
+        {
+            failures.Add($"Child process '{name}': ExitPolicy {(int)options.ExitPolicy} is none of {string.Join(", ", Enum.GetNames<ExitPolicy>())}.");
+        }
+
+        if (!Enum.IsDefined(options.KillMode))
+        {
+            failures.Add($"Child process '{name}': KillMode {(int)options.KillMode} is none of {string.Join(", ", Enum.GetNames<ContainerKillMode>())}.");
+        }
+
+        if (!Enum.IsDefined(options.StandardErrorLogLevel))
+        {
+            failures.Add($"Child process '{name}': StandardErrorLogLevel {(int)options.StandardErrorLogLevel} is not a log level.");
+        }
+
         if (options.WorkingDirectory is string dir && !Directory.Exists(dir))
         {
             failures.Add($"Child process '{name}': WorkingDirectory '{dir}' does not exist.");

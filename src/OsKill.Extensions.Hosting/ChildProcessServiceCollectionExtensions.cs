@@ -47,6 +47,7 @@ public static class ChildProcessServiceCollectionExtensions
 
         services.AddSingleton(new ChildProcessRegistration(name));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChildProcessOptions>, ChildProcessOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChildProcessHostOptions>, ChildProcessHostOptionsValidator>());
         // Registering works anywhere; on macOS and FreeBSD the host's start throws PlatformNotSupportedException
         // (ChildProcessSupervisor.StartingAsync checks ProcessContainer.IsSupported before anything is made).
 #pragma warning disable CA1416

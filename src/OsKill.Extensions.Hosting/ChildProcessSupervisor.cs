@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace OsKill.Extensions.Hosting;
 
 /// <summary>
-/// The hosted service behind <see cref="ChildProcessServiceCollectionExtensions.AddChildProcess(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Action{ChildProcessOptions}?)"/>:
+/// The hosted service behind <see cref="ChildProcessServiceCollectionExtensions.AddChildProcess(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Action{ChildProcessOptions})"/>:
 /// starts every registered child, in registration order, when the host starts; stops them in
 /// reverse order (or in parallel) when it stops, every polite step within one budget taken from
 /// <see cref="HostOptions.ShutdownTimeout"/>, counted from the moment the host began to stop.
@@ -131,26 +131,40 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
 
         if (_hostOptions.StopOrder == ChildStopOrder.Parallel)
         {
-            await Task.WhenAll(children.Select(c => c.StopAsync(budget, cancellationToken))).ConfigureAwait(false);
+            Exception?[] failed = await Task.WhenAll(children.Select(c => StopOneAsync(c, budget, cancellationToken))).ConfigureAwait(false);
+            ThrowIfAny(failed);
             return;
         }
 
-        List<Exception>? errors = null;
+        var errors = new List<Exception?>();
         for (int i = children.Count - 1; i >= 0; i--)
         {
-            try
-            {
-                await children[i].StopAsync(budget, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                // One child's failure does not leave the others running: stop them all, then throw.
-                HostingLog.Failed(_log, e, children[i].Name, "stop");
-                (errors ??= []).Add(e);
-            }
+            // One child's failure does not leave the others running: stop them all, then throw.
+            errors.Add(await StopOneAsync(children[i], budget, cancellationToken).ConfigureAwait(false));
         }
 
-        if (errors is not null)
+        ThrowIfAny(errors);
+    }
+
+    /// <summary>Stops one child; what goes wrong is logged and returned, for the caller to throw once every child was stopped.</summary>
+    private async Task<Exception?> StopOneAsync(SupervisedChild child, ShutdownBudget budget, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await child.StopAsync(budget, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e)
+        {
+            HostingLog.Failed(_log, e, child.Name, "stop");
+            return e;
+        }
+    }
+
+    private static void ThrowIfAny(IEnumerable<Exception?> results)
+    {
+        List<Exception> errors = [.. results.OfType<Exception>()];
+        if (errors.Count > 0)
         {
             throw new AggregateException("Stopping the host's child processes failed; see the inner exceptions.", errors);
         }

@@ -11,6 +11,9 @@ internal static partial class HostingLog
     [LoggerMessage(2, LogLevel.Information, "Child process {Child} stopped: {Outcome} after step {StepIndex} ({Step}) in {ElapsedMs:F0} ms; exit code {ExitCode}; {MemberCount} processes, killed: [{Killed}]")]
     public static partial void Stopped(ILogger logger, string child, string outcome, int? stepIndex, string? step, double elapsedMs, int? exitCode, int memberCount, string killed);
 
+    [LoggerMessage(10, LogLevel.Information, "Child process {Child} stopped: AlreadyExited (nothing was left to stop) in {ElapsedMs:F0} ms; exit code {ExitCode}")]
+    public static partial void StoppedAlreadyExited(ILogger logger, string child, double elapsedMs, int? exitCode);
+
     [LoggerMessage(3, LogLevel.Warning, "Child process {Child}: the host's shutdown timeout ran out during its stop; its container's kill ended {KilledCount} processes")]
     public static partial void KilledAtTimeout(ILogger logger, string child, int killedCount);
 

@@ -136,7 +136,16 @@ internal sealed class SupervisedChild : IDisposable
     /// <summary>Starts one run in a new container; the caller holds the gate (or is the first start).</summary>
     private void StartRun()
     {
-        var container = new ProcessContainer();
+        ProcessContainer container;
+        try
+        {
+            container = new ProcessContainer();
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException($"Child process '{_name}': cannot make its container: {e.Message}", e);
+        }
+
         Process process;
         try
         {
@@ -339,6 +348,12 @@ internal sealed class SupervisedChild : IDisposable
     {
         int forced = chain.Steps.Count - 1;
         string killed = string.Join(", ", result.Members.Where(m => m.StepIndex is null || m.StepIndex == forced).Select(m => m.Pid));
+        if (result.Outcome == StopOutcome.AlreadyExited)
+        {
+            HostingLog.StoppedAlreadyExited(_log, _name, result.Elapsed.TotalMilliseconds, exitCode);
+            return;
+        }
+
         HostingLog.Stopped(_log, _name, result.Outcome.ToString(), result.StepIndex, result.Step?.ToString(), result.Elapsed.TotalMilliseconds, exitCode, result.Members.Count, killed);
     }
 
