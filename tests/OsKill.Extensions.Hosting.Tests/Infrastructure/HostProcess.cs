@@ -92,7 +92,7 @@ public sealed class HostProcess : IAsyncDisposable
         return new HostProcess(Process.Start(psi)!, marker);
     }
 
-    /// <summary>Waits for "ready ..." and returns each child's pid by name.</summary>
+    /// <summary>Waits for "ready ..." and returns the pid of each child that runs then (one that has exited already has none), by name.</summary>
     public async Task<Dictionary<string, int>> WaitReadyAsync()
     {
         string ready = await WaitForLineAsync(l => l.StartsWith("ready ", StringComparison.Ordinal), StartTimeout);
@@ -100,7 +100,10 @@ public sealed class HostProcess : IAsyncDisposable
         foreach (string pair in ready["ready ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] nameAndPid = pair.Split('=');
-            pids[nameAndPid[0]] = int.Parse(nameAndPid[1], CultureInfo.InvariantCulture);
+            if (int.TryParse(nameAndPid[1], CultureInfo.InvariantCulture, out int pid))
+            {
+                pids[nameAndPid[0]] = pid;
+            }
         }
 
         return pids;
