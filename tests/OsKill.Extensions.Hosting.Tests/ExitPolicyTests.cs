@@ -39,6 +39,19 @@ public partial class ExitPolicyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Restarts_spent_on_a_clean_exit_still_stop_the_host_with_a_failure_code()
+    {
+        await using var host = HostProcess.Start(new HostConfig()
+            .ShutdownTimeout(TimeSpan.FromSeconds(5))
+            .Shell("done", "exit 0", ("ExitPolicy", "Restart"), ("MaxRestarts", "0")));
+        int exitCode = await ExitOfAsync(host);
+
+        Assert.Equal(1, exitCode);
+        Assert.Single(host.LinesWith("Child process done exited with code 0 after 0 restarts, its limit: stopping the host with exit code 1"));
+        Assert.Empty(host.LinesWith("Child process done: restart "));
+    }
+
+    [Fact]
     public async Task StopHost_makes_the_host_exit_with_the_childs_exit_code()
     {
         await using var host = HostProcess.Start(new HostConfig()

@@ -29,11 +29,16 @@ public class ShutdownTests(ITestOutputHelper output)
         string line = await host.WaitForChildOutputAsync("orphaner", "grandchild ");
         int grandchild = int.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
-        // The premise: the grandchild runs, and not as a child of the child the host started.
-        List<Trees.Seen> alive = Trees.Alive(host.Marker);
-        Assert.True(
-            alive.Any(s => s.Pid == grandchild && s.ParentPid != pids["orphaner"]),
-            $"grandchild {grandchild} of orphaner {pids["orphaner"]} not seen running apart; marked processes: {string.Join(", ", alive)}; the host's output:\n{host.Output}");
+        // The premise: the grandchild runs, and not as a child of the child the host started
+        // (polled: the scan can miss a process in the middle of its exec).
+        try
+        {
+            await Trees.WaitForAliveAsync(host.Marker, 1, TimeSpan.FromSeconds(10), alive => alive.Any(s => s.Pid == grandchild && s.ParentPid != pids["orphaner"]));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"grandchild {grandchild} of orphaner {pids["orphaner"]} not seen running apart; marked processes: {string.Join(", ", Trees.Alive(host.Marker))}; the host's output:\n{host.Output}");
+        }
         return (pids, grandchild);
     }
 
@@ -175,6 +180,36 @@ public class ShutdownTests(ITestOutputHelper output)
         Assert.Equal((0, "SIGKILL", 128 + Signal.SIGKILL), (stop.StepIndex, stop.StepSignal, stop.ExitCode));
         Assert.Equal(0, exitCode);
         Assert.Empty(Trees.Alive(host.Marker));
+    }
+
+    /// <summary>
+    /// No kill reserve: the host's shutdown timeout runs out during the polite steps, and what still
+    /// runs is killed by the containers' kill (logged as such), not left behind.
+    /// </summary>
+    [Fact]
+    public async Task When_the_shutdown_timeout_runs_out_during_the_stop_the_containers_are_killed()
+    {
+        await using var host = HostProcess.Start(new HostConfig()
+            .ShutdownTimeout(TimeSpan.FromSeconds(1))
+            .Set("ChildProcessHost:KillReserve", "00:00:00")
+            .Python("first", Children.Ignorer)
+            .Python("second", Children.Ignorer));
+        await host.WaitReadyAsync("first", "second");
+        (int exitCode, TimeSpan took) = await host.SignalAndWaitAsync(Signal.SIGTERM);
+        output.WriteLine($"SIGTERM to exit: {took.TotalMilliseconds:F0} ms (ShutdownTimeout 1 s, no kill reserve)");
+        output.WriteLine(host.Output);
+
+        Assert.True(took < TimeSpan.FromSeconds(3), $"the host took {took.TotalMilliseconds:F0} ms");
+        Assert.Equal(0, exitCode);
+        Assert.Empty(Trees.Alive(host.Marker));
+        foreach (string name in new[] { "first", "second" })
+        {
+            bool stopped = host.Lines.Any(l => StopLine.Parse(l)?.Child == name);
+            bool killedAtTimeout = host.LinesWith($"Child process {name}: the host's shutdown timeout ran out during its stop").Count == 1;
+            Assert.True(stopped ^ killedAtTimeout, $"{name}: one stop line or one kill at the timeout, not {(stopped ? "both" : "neither")}");
+        }
+
+        Assert.NotEmpty(host.LinesWith("the host's shutdown timeout ran out during its stop; its container's kill ended 1 processes"));
     }
 
     /// <summary>
