@@ -216,6 +216,13 @@ public sealed class HostProcess : IAsyncDisposable
         throw new InvalidOperationException($"the host logged no stop of child {child}; its output:\n{Output}");
     }
 
+    /// <summary>Whether the host logged that the shutdown timeout ran out during the stop of <paramref name="child"/>, and its container was killed.</summary>
+    public bool KilledAtTimeout(string child) =>
+        LinesWith($"Child process {child}: the host's shutdown timeout ran out during its stop").Count == 1;
+
+    /// <summary>Whether the host logged a "stopped" line for <paramref name="child"/>.</summary>
+    public bool HasStopLine(string child) => Lines.Any(l => StopLine.Parse(l)?.Child == child);
+
     /// <summary>The lines that contain <paramref name="text"/>.</summary>
     public List<string> LinesWith(string text) => Lines.Where(l => l.Contains(text, StringComparison.Ordinal)).ToList();
 
