@@ -108,18 +108,10 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
     /// <inheritdoc/>
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>
-    /// Marks the start of the host's shutdown: the budget is counted from here, and a child that
-    /// exits from now on (Ctrl+C reaches the whole process group) is not handed to its exit policy.
-    /// </summary>
+    /// <summary>Marks the start of the host's shutdown: the budget is counted from here.</summary>
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
         _stoppingSinceUtc ??= DateTime.UtcNow;
-        lock (_children)
-        {
-            _children.ForEach(c => c.HostStopping());
-        }
-
         return Task.CompletedTask;
     }
 

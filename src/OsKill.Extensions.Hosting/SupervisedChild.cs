@@ -101,12 +101,6 @@ internal sealed class SupervisedChild : IDisposable
         await _supervision.ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The host began to stop: from now on an exit is part of the shutdown, not the child's own
-    /// (no exit policy, no restart, no exit code for the host), even before its own stop comes.
-    /// </summary>
-    public void HostStopping() => _stopping.Cancel();
-
     /// <summary>Kills what runs now and frees the container, without the chain: for a host whose start failed half-way.</summary>
     public async Task KillAsync()
     {
@@ -302,22 +296,9 @@ internal sealed class SupervisedChild : IDisposable
     /// </summary>
     private static async Task<int> ExitOfAsync(Process process, CancellationToken cancellationToken)
     {
-        ProcessHandle handle;
-        try
-        {
-            handle = ProcessHandle.FromProcess(process);
-        }
-        catch (ProcessLookupException)
-        {
-            // It exited (and .NET reaped it) before this wait began, as a program that fails at
-            // once does: the Process has its exit code.
-            process.WaitForExit(10_000);
-            return process.ExitCode;
-        }
-
-        using ProcessHandle opened = handle;
-        await opened.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (ExitCodes.Of(opened.ExitStatus) is int code)
+        using var handle = ProcessHandle.FromProcess(process);
+        await handle.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (ExitCodes.Of(handle.ExitStatus) is int code)
         {
             return code;
         }
