@@ -85,7 +85,7 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var child = new SupervisedChild(registration.Name, _options.Get(registration.Name), _log, _loggers, StopHost);
+                var child = new SupervisedChild(registration.Name, _options.Get(registration.Name), _log, _loggers, StopHost, _lifetime.ApplicationStopping);
                 lock (_children)
                 {
                     _children.Add(child);

@@ -19,15 +19,26 @@ internal sealed class SupervisedChild : IDisposable
     private readonly ChildOutput? _output;
     private readonly Action<int> _stopHost;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopping;
     private readonly object _infoLock = new();
     private ChildProcessInfo _info;
     private ProcessContainer? _container;
     private Process? _process;
     private Task _supervision = Task.CompletedTask;
 
-    public SupervisedChild(string name, ChildProcessOptions options, ILogger log, ILoggerFactory loggers, Action<int> stopHost)
+    /// <param name="name">The registered name.</param>
+    /// <param name="options">Its options, validated.</param>
+    /// <param name="log">The supervisor's log.</param>
+    /// <param name="loggers">Makes the child's output category.</param>
+    /// <param name="stopHost">Stops the host with an exit code (an exit policy's end).</param>
+    /// <param name="hostStopping">
+    /// Fires when the host begins to stop (IHostApplicationLifetime.ApplicationStopping): an exit
+    /// after that is part of the shutdown (a terminal's Ctrl+C reaches the child too), never a
+    /// reason to restart or to set the host's exit code.
+    /// </param>
+    public SupervisedChild(string name, ChildProcessOptions options, ILogger log, ILoggerFactory loggers, Action<int> stopHost, CancellationToken hostStopping)
     {
+        _stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
         _name = name;
         _options = options;
         _log = log;
@@ -296,13 +307,29 @@ internal sealed class SupervisedChild : IDisposable
     /// </summary>
     private static async Task<int> ExitOfAsync(Process process, CancellationToken cancellationToken)
     {
-        using var handle = ProcessHandle.FromProcess(process);
-        await handle.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (ExitCodes.Of(handle.ExitStatus) is int code)
+        ProcessHandle? handle = null;
+        try
         {
-            return code;
+            handle = ProcessHandle.FromProcess(process);
+        }
+        catch (ProcessLookupException)
+        {
+            // It has exited already: its Process knows the code.
         }
 
+        if (handle is not null)
+        {
+            using (handle)
+            {
+                await handle.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                if (ExitCodes.Of(handle.ExitStatus) is int code)
+                {
+                    return code;
+                }
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         process.WaitForExit(10_000);   // the timed overload does not wait for the output's end
         return process.ExitCode;
     }
