@@ -68,9 +68,10 @@ public sealed class HostProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the TestHost with these settings; with <paramref name="ownProcessGroup"/>, in a session
-    /// (and process group) of its own that its children share, as a shell's foreground job is.
+    /// (and process group) of its own that its children share, as a shell's foreground job is; with
+    /// <paramref name="environment"/>, with these variables added to its environment.
     /// </summary>
-    public static HostProcess Start(HostConfig config, bool ownProcessGroup = false)
+    public static HostProcess Start(HostConfig config, bool ownProcessGroup = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         string marker = Trees.NewMarker();
         string[] command = [.. ownProcessGroup ? new[] { "/usr/bin/setsid" } : [], Child.DefaultSignalsEnv, "--default-signal", Child.DotnetHost, Dll, .. config.Args];
@@ -89,6 +90,11 @@ public sealed class HostProcess : IAsyncDisposable
         psi.Environment[Trees.MarkerVariable] = marker;
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_TieredPGO"] = "0";
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         return new HostProcess(Process.Start(psi)!, marker);
     }
 
