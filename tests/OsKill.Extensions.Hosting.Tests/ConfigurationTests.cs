@@ -8,7 +8,7 @@ public class ConfigurationTests(ITestOutputHelper output)
     [Theory]
     [InlineData("FileName", "", "Child process 'bad': FileName is empty")]
     [InlineData("FileName", "/nonexistent/oskill-hosting-test", "Child process 'bad': FileName '/nonexistent/oskill-hosting-test' is not found (no such file)")]
-    [InlineData("FileName", "oskill-hosting-test-no-such-program", "Child process 'bad': FileName 'oskill-hosting-test-no-such-program' is not found (not in a directory of PATH")]
+    [InlineData("FileName", "oskill-hosting-test-no-such-program", "Child process 'bad': FileName 'oskill-hosting-test-no-such-program' is not found")]
     [InlineData("StopSignal", "SIGFOO", "Child process 'bad': StopSignal 'SIGFOO' is not a signal here")]
     [InlineData("GracePeriod", "-00:00:01", "Child process 'bad': GracePeriod -00:00:01 is negative")]
     [InlineData("WorkingDirectory", "/nonexistent/oskill-hosting-test", "Child process 'bad': WorkingDirectory '/nonexistent/oskill-hosting-test' does not exist")]
