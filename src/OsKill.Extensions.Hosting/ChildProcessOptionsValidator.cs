@@ -12,7 +12,7 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
         {
             failures.Add($"Child process '{name}': FileName is empty; say which program to run.");
         }
-        else if (ProgramNotFound(options.FileName, options.Environment) is string where)
+        else if (ProgramNotFound(options.FileName) is string where)
         {
             failures.Add($"Child process '{name}': FileName '{options.FileName}' is not found ({where}).");
         }
@@ -47,9 +47,12 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
 
     /// <summary>
     /// Where a program was looked for and not found; null when it is there (or when only the start
-    /// can tell: a bare name on Windows, where the search has more places than PATH).
+    /// can tell: a bare name on Windows, where the search has more places than PATH). A bare name
+    /// is looked for where the start looks (ProcessContainer.Start, as Process.Start on Unix):
+    /// beside this program's executable, in the current directory, then in this process's PATH;
+    /// not in the child's own PATH, which is the program's environment, not the search's.
     /// </summary>
-    private static string? ProgramNotFound(string fileName, IDictionary<string, string> environment)
+    private static string? ProgramNotFound(string fileName)
     {
         if (fileName.Contains('/', StringComparison.Ordinal) || Path.IsPathRooted(fileName))
         {
@@ -61,10 +64,10 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
             return null;
         }
 
-        // The child's PATH where its Environment sets one, as the start resolves it.
-        string path = environment.TryGetValue("PATH", out string? own) ? own : Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Any(dir => File.Exists(Path.Combine(dir, fileName)))
+        string path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        string[] directories = [Path.GetDirectoryName(Environment.ProcessPath) ?? string.Empty, Directory.GetCurrentDirectory(), .. path.Split(':', StringSplitOptions.RemoveEmptyEntries)];
+        return directories.Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, fileName)))
             ? null
-            : $"not in a directory of PATH ({path})";
+            : $"not beside this program's executable, in the current directory, or in a directory of this process's PATH ({path})";
     }
 }
