@@ -14,7 +14,7 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
         }
         else if (ProgramNotFound(options.FileName) is string where)
         {
-            failures.Add($"Child process '{name}': FileName '{options.FileName}' is not found ({where}).");
+            failures.Add($"Child process '{name}': FileName '{options.FileName}' {where}.");
         }
 
         int number = 0;
@@ -73,11 +73,31 @@ internal sealed class ChildProcessOptionsValidator : IValidateOptions<ChildProce
     }
 
     /// <summary>
-    /// Why a program named by a rooted path cannot be there; null when it is, or when the name is
-    /// resolved by the start itself (a bare name is looked for beside the host's executable, in the
-    /// current directory and on the host's PATH, as Process.Start does, and a name found nowhere
-    /// fails the host's start with the child's name).
+    /// Why the program cannot be run ("is not found (…)"); null when it is there (or when only the start
+    /// can tell: a bare name on Windows, where the search has more places than PATH). A rooted path
+    /// must be a file (on Unix an executable one: the start would run its launcher shell, which
+    /// could only exit 126 or 127). Any other name (bare, or relative) is looked for where the start looks (ProcessContainer.Start, as Process.Start on Unix):
+    /// beside this program's executable, in the current directory, then in this process's PATH;
+    /// not in the child's own PATH, which is the program's environment, not the search's.
     /// </summary>
-    private static string? ProgramNotFound(string fileName) =>
-        Path.IsPathRooted(fileName) && !File.Exists(fileName) ? "no such file" : null;
+    private static string? ProgramNotFound(string fileName)
+    {
+        if (Path.IsPathRooted(fileName))
+        {
+            return !File.Exists(fileName) ? "is not found (no such file)"
+                : !OperatingSystem.IsWindows() && (File.GetUnixFileMode(fileName) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0 ? "is not executable (no execute permission)"
+                : null;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        string path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        string[] directories = [Path.GetDirectoryName(Environment.ProcessPath) ?? string.Empty, Directory.GetCurrentDirectory(), .. path.Split(':', StringSplitOptions.RemoveEmptyEntries)];
+        return directories.Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, fileName)))
+            ? null
+            : $"is not found (not beside this program's executable, in the current directory, or in a directory of this process's PATH: {path})";
+    }
 }
