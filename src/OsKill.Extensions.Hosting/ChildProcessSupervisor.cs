@@ -95,9 +95,15 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
             }
             catch
             {
-                foreach (SupervisedChild started in _children)
+                List<SupervisedChild> started;
+                lock (_children)
                 {
-                    await started.KillAsync().ConfigureAwait(false);
+                    started = [.. _children];
+                }
+
+                foreach (SupervisedChild child in started)
+                {
+                    await child.KillAsync().ConfigureAwait(false);
                 }
 
                 throw;

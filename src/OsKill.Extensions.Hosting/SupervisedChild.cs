@@ -129,6 +129,8 @@ internal sealed class SupervisedChild : IDisposable
         {
             _gate.Release();
         }
+
+        await _supervision.ConfigureAwait(false);   // cancelled: it ends at once, and Dispose may follow
     }
 
     private int PoliteSignal => _options.StopSignal is string name ? Signal.Parse(name) : StopOptions.Default.Steps[0].Signal!.Value;

@@ -225,7 +225,7 @@ public class ShutdownTests(ITestOutputHelper output)
             Assert.True(stopped ^ host.KilledAtTimeout(name), $"{name}: one stop line or one kill at the timeout, not {(stopped ? "both" : "neither")}");
         }
 
-        Assert.NotEmpty(host.LinesWith("the host's shutdown timeout ran out during its stop; its container's kill ended 1 processes"));
+        Assert.NotEmpty(host.LinesWith("the host's shutdown timeout ran out during its stop; its container's kill ended 1 of its processes"));
     }
 
     /// <summary>

@@ -293,6 +293,6 @@ public sealed partial record StopLine(string Child, string Outcome, int? StepInd
             line);
     }
 
-    [GeneratedRegex(@"Child process (?<child>\S+) stopped: (?<outcome>\w+) after step (?<step>\d*) \((?:signal \d+ \((?<signal>SIG\w+)\)[^)]*)?\) in (?<elapsed>\d+) ms; exit code (?<exit>-?\d*); (?<members>\d+) processes")]
+    [GeneratedRegex(@"Child process (?<child>\S+) stopped: (?<outcome>\w+) after step (?<step>\d*) \((?:signal \d+ \((?<signal>SIG\w+)\)[^)]*)?\) in (?<elapsed>\d+) ms; exit code (?<exit>-?\d*); processes seen: (?<members>\d+)")]
     private static partial Regex Pattern();
 }
