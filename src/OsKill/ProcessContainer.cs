@@ -157,7 +157,7 @@ public sealed class ProcessContainer : IDisposable, IAsyncDisposable
     /// <returns>The started process.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="startInfo"/> is null.</exception>
     /// <exception cref="ArgumentException">UseShellExecute is true, or FileName is empty.</exception>
-    /// <exception cref="System.ComponentModel.Win32Exception">Linux: no such program (ENOENT), or no descriptors for its pipes (EMFILE), as <see cref="Process.Start()"/> throws; nothing was started.</exception>
+    /// <exception cref="System.ComponentModel.Win32Exception">Linux: no such program (ENOENT), a rooted path to a file that is not executable (EACCES), or no descriptors for its pipes (EMFILE), as <see cref="Process.Start()"/> throws; nothing was started.</exception>
     /// <exception cref="OsException">Linux: EMFILE or ENFILE when the process (or the system) is out of descriptors for the FIFO that tells when the process is inside, or for the pidfd of the process just started (its message names the pid; the shell exits without running the program); or any other error from mkfifo.</exception>
     /// <exception cref="UnauthorizedAccessException">Linux: the process could not move itself into the cgroup (no write access to cgroup.procs, as for a process started as another user); it has exited.</exception>
     /// <exception cref="TimeoutException">Linux: the shell had not entered the cgroup after 30 s; it was killed before it could run the program.</exception>

@@ -102,6 +102,27 @@ public class ContainerHardeningTests
         Assert.Equal(["x"], psi.ArgumentList);
     }
 
+    /// <summary>
+    /// A rooted FileName that is missing, or there but not executable, throws what Process.Start
+    /// throws (its NativeErrorCode is the oracle: ENOENT, EACCES), and nothing is started; before,
+    /// the launcher shell was started and could only exit 127 or 126.
+    /// </summary>
+    [Theory]
+    [InlineData("/nonexistent/oskill-no-such-program")]
+    [InlineData("/etc/passwd")]   // 0644 on every Debian
+    public void A_rooted_program_that_cannot_run_throws_as_Process_Start_does_and_nothing_is_started(string file)
+    {
+        RequireCgroups();
+        Win32Exception plain = Assert.Throws<Win32Exception>(() => Process.Start(new ProcessStartInfo(file) { UseShellExecute = false })?.Dispose());
+        using var container = new ProcessContainer();
+
+        Win32Exception e = Assert.Throws<Win32Exception>(() => container.Start(new ProcessStartInfo(file) { UseShellExecute = false }));
+
+        Assert.Equal(plain.NativeErrorCode, e.NativeErrorCode);
+        Assert.Contains(file, e.Message, StringComparison.Ordinal);
+        Assert.Empty(container.GetProcessIds());
+    }
+
     [Fact]
     public async Task The_program_gets_exactly_the_environment_that_Process_Start_would_give_it()
     {

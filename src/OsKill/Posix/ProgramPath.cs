@@ -5,7 +5,7 @@ namespace OsKill.Posix;
 /// <summary>
 /// Finds the program of a <see cref="System.Diagnostics.ProcessStartInfo.FileName"/> by the rules
 /// that <see cref="System.Diagnostics.Process.Start()"/> follows on Unix, so that a program started
-/// through a wrapper is the one a plain start would have run: a rooted path as it is; otherwise
+/// through a wrapper is the one a plain start would have run: a rooted path if it is an executable file; otherwise
 /// next to this process's executable, then in the current directory, then in each directory of
 /// this process's PATH, taking the first regular file that is executable.
 /// </summary>
@@ -17,7 +17,7 @@ internal static class ProgramPath
     {
         if (Path.IsPathRooted(fileName))
         {
-            return fileName;
+            return Executable(fileName);
         }
 
         if (Path.GetDirectoryName(Environment.ProcessPath) is string exeDirectory && Executable(Path.Combine(exeDirectory, fileName)) is string besideUs)

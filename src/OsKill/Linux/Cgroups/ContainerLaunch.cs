@@ -66,8 +66,12 @@ internal static class ContainerLaunch
             throw new ArgumentException("ProcessStartInfo.FileName is empty.", nameof(startInfo));
         }
 
-        string program = ProgramPath.Resolve(file)
-            ?? throw new Win32Exception(Errno.ENOENT, $"Cannot start '{file}' in the process container {cgroupPath}: no such program next to this executable, in the current directory or on PATH.");
+        // As Process.Start: ENOENT for a program found nowhere, EACCES for a rooted path that is there but cannot be run.
+        string program = ProgramPath.Resolve(file) ?? throw (Path.IsPathRooted(file)
+            ? File.Exists(file)
+                ? new Win32Exception(Errno.EACCES, $"Cannot start '{file}' in the process container {cgroupPath}: the file is not executable.")
+                : new Win32Exception(Errno.ENOENT, $"Cannot start '{file}' in the process container {cgroupPath}: no such file.")
+            : new Win32Exception(Errno.ENOENT, $"Cannot start '{file}' in the process container {cgroupPath}: no such program next to this executable, in the current directory or on PATH."));
 
         string directory = Directory.CreateTempSubdirectory("oskill-start-").FullName;
         string fifo = directory + "/entered";
