@@ -22,7 +22,7 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _log;
     private readonly ILoggerFactory _loggers;
-    private readonly List<SupervisedChild> _children = [];
+    private volatile SupervisedChild[] _children = [];   // made once, in StartingAsync, in registration order
     private DateTime? _stoppingSinceUtc;
     private int _hostStopRequested;
 
@@ -48,12 +48,10 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
     {
         get
         {
-            lock (_children)
-            {
-                return _children.Count == _registrations.Count
-                    ? [.. _children.Select(c => c.Info)]
-                    : [.. _registrations.Select(r => _children.Find(c => c.Name == r.Name)?.Info ?? new ChildProcessInfo(r.Name, null, ChildProcessState.NotStarted, 0, null))];
-            }
+            SupervisedChild[] children = _children;
+            return children.Length > 0
+                ? [.. children.Select(c => c.Info)]
+                : [.. _registrations.Select(r => new ChildProcessInfo(r.Name, null, ChildProcessState.NotStarted, 0, null))];
         }
     }
 
@@ -61,7 +59,7 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
     public ChildProcessInfo GetChild(string name) =>
         Children.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"No child process is called '{name}'; the children are: {string.Join(", ", _registrations.Select(r => r.Name))}.");
 
-    /// <summary>Validates every child's options before anything starts, so a bad setting starts nothing.</summary>
+    /// <summary>Validates every child's options before anything starts, so a bad setting starts nothing; then makes the children, not started yet.</summary>
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         if (_registrations.Count > 0 && !ProcessContainer.IsSupported)
@@ -74,36 +72,25 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
             _ = _options.Get(registration.Name);   // throws OptionsValidationException, naming the child and the setting
         }
 
+        _children = [.. _registrations.Select(r => new SupervisedChild(r.Name, _options.Get(r.Name), _log, _loggers, StopHost, _lifetime.ApplicationStopping))];
         return Task.CompletedTask;
     }
 
     /// <summary>Starts the children in registration order; if one cannot start, kills those already started and throws.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (ChildProcessRegistration registration in _registrations)
+        foreach (SupervisedChild child in _children)
         {
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var child = new SupervisedChild(registration.Name, _options.Get(registration.Name), _log, _loggers, StopHost, _lifetime.ApplicationStopping);
-                lock (_children)
-                {
-                    _children.Add(child);
-                }
-
                 child.Start();
             }
             catch
             {
-                List<SupervisedChild> started;
-                lock (_children)
+                foreach (SupervisedChild started in _children)
                 {
-                    started = [.. _children];
-                }
-
-                foreach (SupervisedChild child in started)
-                {
-                    await child.KillAsync().ConfigureAwait(false);
+                    await started.KillAsync().ConfigureAwait(false);   // nothing for those not started
                 }
 
                 throw;
@@ -129,12 +116,7 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         var budget = ShutdownBudget.From(_stoppingSinceUtc ?? DateTime.UtcNow, _shutdownTimeout, _hostOptions.KillReserve);
-        List<SupervisedChild> children;
-        lock (_children)
-        {
-            children = [.. _children];
-        }
-
+        SupervisedChild[] children = _children;
         if (_hostOptions.StopOrder == ChildStopOrder.Parallel)
         {
             Exception?[] failed = await Task.WhenAll(children.Select(c => StopOneAsync(c, budget, cancellationToken))).ConfigureAwait(false);
@@ -143,7 +125,7 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
         }
 
         var errors = new List<Exception?>();
-        for (int i = children.Count - 1; i >= 0; i--)
+        for (int i = children.Length - 1; i >= 0; i--)
         {
             // One child's failure does not leave the others running: stop them all, then throw.
             errors.Add(await StopOneAsync(children[i], budget, cancellationToken).ConfigureAwait(false));
@@ -182,9 +164,9 @@ internal sealed class ChildProcessSupervisor : IHostedLifecycleService, IChildPr
     /// <summary>Frees each child's gate (the containers were freed by the stop, or are killed with the process).</summary>
     public void Dispose()
     {
-        lock (_children)
+        foreach (SupervisedChild child in _children)
         {
-            _children.ForEach(c => c.Dispose());
+            child.Dispose();
         }
     }
 

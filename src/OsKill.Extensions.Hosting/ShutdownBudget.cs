@@ -39,9 +39,8 @@ internal readonly record struct ShutdownBudget(DateTime DeadlineUtc)
     public StopOptions ChainFor(int politeSignal, TimeSpan gracePeriod, DateTime nowUtc)
     {
         TimeSpan wait = PoliteWait(gracePeriod, nowUtc);
-        StopStep forced = StopOptions.Default.Steps[^1];
         return wait > TimeSpan.Zero
-            ? new StopOptions([StopStep.SendSignal(politeSignal, wait), forced])
-            : new StopOptions([forced]);
+            ? StopOptions.Graceful(wait, politeSignal)
+            : new StopOptions([StopOptions.Default.Steps[^1]]);
     }
 }

@@ -18,6 +18,7 @@ internal sealed class SupervisedChild : IDisposable
     private readonly ILogger _log;
     private readonly ChildOutput? _output;
     private readonly Action<int> _stopHost;
+    private readonly int _politeSignal;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping;
     private readonly object _infoLock = new();
@@ -44,6 +45,7 @@ internal sealed class SupervisedChild : IDisposable
         _log = log;
         _output = ChildOutput.For(name, options, loggers);
         _stopHost = stopHost;
+        _politeSignal = options.StopSignal is string signal ? Signal.Parse(signal) : StopOptions.Default.Steps[0].Signal!.Value;
         _info = new ChildProcessInfo(name, null, ChildProcessState.NotStarted, 0, null);
     }
 
@@ -63,8 +65,7 @@ internal sealed class SupervisedChild : IDisposable
     /// <summary>Starts the first run; throws (naming the child and its program) when it cannot start.</summary>
     public void Start()
     {
-        StartRun();
-        _supervision = SuperviseAsync(_process!);
+        _supervision = SuperviseAsync(StartRun());
     }
 
     /// <summary>
@@ -88,7 +89,7 @@ internal sealed class SupervisedChild : IDisposable
             int? exitCode = null;
             try
             {
-                StopOptions chain = budget.ChainFor(PoliteSignal, _options.GracePeriod, DateTime.UtcNow);
+                StopOptions chain = budget.ChainFor(_politeSignal, _options.GracePeriod, DateTime.UtcNow);
                 ContainerStopResult result = await container.StopAsync(chain, _options.KillMode, cancellationToken).ConfigureAwait(false);
                 exitCode = ExitCodes.Of(result.MainExitStatus);
                 LogStopped(result, chain, exitCode);
@@ -133,10 +134,8 @@ internal sealed class SupervisedChild : IDisposable
         await _supervision.ConfigureAwait(false);   // cancelled: it ends at once, and Dispose may follow
     }
 
-    private int PoliteSignal => _options.StopSignal is string name ? Signal.Parse(name) : StopOptions.Default.Steps[0].Signal!.Value;
-
-    /// <summary>Starts one run in a new container; the caller holds the gate (or is the first start).</summary>
-    private void StartRun()
+    /// <summary>Starts one run in a new container and returns its main process; the caller holds the gate (or is the first start).</summary>
+    private Process StartRun()
     {
         ProcessContainer container;
         try
@@ -164,6 +163,7 @@ internal sealed class SupervisedChild : IDisposable
         Update(s => s with { State = ChildProcessState.Running, ProcessId = process.Id });
         HostingLog.Started(_log, _name, process.Id, _options.FileName);
         _output?.Attach(process);   // after the "started" line, so that none of its output is logged before it
+        return process;
     }
 
     /// <summary>Watches each run until the host stops the child: an exit before that goes to the exit policy.</summary>
@@ -226,10 +226,9 @@ internal sealed class SupervisedChild : IDisposable
                     return;
                 }
 
-                StartRun();
+                process = StartRun();
                 restarts++;
                 Update(s => s with { Restarts = restarts });
-                process = _process!;
             }
             catch (Exception e)
             {
@@ -263,7 +262,7 @@ internal sealed class SupervisedChild : IDisposable
             HostingLog.ExitedOnItsOwn(_log, _name, process.Id, exitCode, _options.ExitPolicy);
             try
             {
-                var chain = StopOptions.Graceful(_options.GracePeriod, PoliteSignal);
+                var chain = StopOptions.Graceful(_options.GracePeriod, _politeSignal);
                 ContainerStopResult left = await container.StopAsync(chain, ContainerKillMode.ControlGroup, _stopping.Token).ConfigureAwait(false);
                 if (left.Members.Any(m => !m.IsMain))
                 {
@@ -348,13 +347,14 @@ internal sealed class SupervisedChild : IDisposable
     /// <summary>One structured line per stop: the outcome, the step that ended it, the time, and the pids the forced step ended.</summary>
     private void LogStopped(ContainerStopResult result, StopOptions chain, int? exitCode)
     {
-        int forced = chain.Steps.Count - 1;
-        string killed = string.Join(", ", result.Members.Where(m => m.StepIndex is null || m.StepIndex == forced).Select(m => m.Pid));
         if (result.Outcome == StopOutcome.AlreadyExited)
         {
             HostingLog.StoppedAlreadyExited(_log, _name, result.Elapsed.TotalMilliseconds, exitCode);
             return;
         }
+
+        int forced = chain.Steps.Count - 1;
+        string killed = string.Join(", ", result.Members.Where(m => m.StepIndex is null || m.StepIndex == forced).Select(m => m.Pid));
 
         HostingLog.Stopped(_log, _name, result.Outcome.ToString(), result.StepIndex, result.Step?.ToString(), result.Elapsed.TotalMilliseconds, exitCode, result.Members.Count, killed);
     }

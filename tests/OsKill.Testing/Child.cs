@@ -97,7 +97,20 @@ public sealed class Child : IDisposable
     /// </remarks>
     public static async Task<Child> StartCommandAsync(string[] command)
     {
-        command = [DefaultSignalsEnv, "--default-signal", .. command];
+        ProcessStartInfo psi = PipedStartInfo([DefaultSignalsEnv, "--default-signal", .. command]);
+        psi.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+        var child = new Child(Process.Start(psi)!);
+        string ready = await child.WaitForLineAsync(l => l.StartsWith("ready ", StringComparison.Ordinal));
+        child.Pid = int.Parse(ready["ready ".Length..]);
+        return child;
+    }
+
+    /// <summary>
+    /// A start of <paramref name="command"/> (a program and its arguments) with its three standard
+    /// streams piped to the test, and a .NET program's start-up quiet and steady (no logo, no tiered PGO).
+    /// </summary>
+    public static ProcessStartInfo PipedStartInfo(IReadOnlyList<string> command)
+    {
         var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardInput = true,
@@ -110,13 +123,9 @@ public sealed class Child : IDisposable
             psi.ArgumentList.Add(a);
         }
 
-        psi.Environment["DOTNET_TieredPGO"] = "0";
-        psi.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
-        var child = new Child(Process.Start(psi)!);
-        string ready = await child.WaitForLineAsync(l => l.StartsWith("ready ", StringComparison.Ordinal));
-        child.Pid = int.Parse(ready["ready ".Length..]);
-        return child;
+        psi.Environment["DOTNET_TieredPGO"] = "0";
+        return psi;
     }
 
     /// <summary>Waits for the next line that matches, skipping others (they stay in <see cref="Seen"/>).</summary>

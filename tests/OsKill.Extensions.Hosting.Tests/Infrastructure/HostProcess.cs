@@ -75,21 +75,8 @@ public sealed class HostProcess : IAsyncDisposable
     {
         string marker = Trees.NewMarker();
         string[] command = [.. ownProcessGroup ? new[] { "/usr/bin/setsid" } : [], Child.DefaultSignalsEnv, "--default-signal", Child.DotnetHost, Dll, .. config.Args];
-        var psi = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in command.Skip(1))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
+        ProcessStartInfo psi = Child.PipedStartInfo(command);
         psi.Environment[Trees.MarkerVariable] = marker;
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["DOTNET_TieredPGO"] = "0";
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
