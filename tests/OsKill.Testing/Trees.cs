@@ -183,6 +183,37 @@ public static class Trees
     }
 
     /// <summary>
+    /// Polls until the tree has settled: exactly <paramref name="count"/> live marked processes,
+    /// every one but <paramref name="rootPid"/> already running <paramref name="command"/>, and
+    /// <paramref name="also"/> holds. A count alone can pass while a short-lived subshell still
+    /// lives and a later member is not yet forked; and a member caught inside its exec has no
+    /// environment for a moment, so a later scan would miss it. A second scan, made after the
+    /// command names were read, must agree, since it sees the environments only of finished execs.
+    /// </summary>
+    public static Task<List<Seen>> WaitForSettledAsync(string marker, int count, int rootPid, string command, TimeSpan timeout, Func<List<Seen>, bool>? also = null) =>
+        WaitForAliveAsync(
+            marker,
+            count,
+            timeout,
+            alive => alive.Count == count
+                && (also is null || also(alive))
+                && alive.Where(s => s.Pid != rootPid).All(s => Command(s.Pid) == command)
+                && Alive(marker).Select(s => s.Pid).Order().SequenceEqual(alive.Select(s => s.Pid).Order()));
+
+    /// <summary>The process's command name (/proc/pid/comm), or null once it is gone.</summary>
+    public static string? Command(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Whether the process seen before is still alive: same pid, same start time, not a zombie.
     /// A pid that now belongs to another process does not count.
     /// </summary>

@@ -112,7 +112,7 @@ public class ProcessContainerTests
             await bash.StandardInput.WriteLineAsync("go".AsMemory(), Ct);
             await bash.StandardInput.FlushAsync(Ct);
             await Trees.WaitForLineAsync(bash, "ready", Grow);
-            List<Trees.Seen> before = await Trees.WaitForAliveAsync(marker, 3, Grow);
+            List<Trees.Seen> before = await Trees.WaitForSettledAsync(marker, 3, bash.Id, "sleep", Grow);
             Assert.Equal(before.Select(s => s.Pid).Order(), container.GetProcessIds().Order());
 
             TreeKillResult result = await container.KillAsync(Ct);

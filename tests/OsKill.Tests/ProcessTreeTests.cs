@@ -288,9 +288,11 @@ public class ProcessTreeTests
     internal static async Task<Trees.Seen> WaitForEscapedAsync(Process root, string marker)
     {
         await Trees.WaitForLineAsync(root, "ready", Grow);
-        List<Trees.Seen> all = await Trees.WaitForAliveAsync(
+        List<Trees.Seen> all = await Trees.WaitForSettledAsync(
             marker,
             4,
+            root.Id,
+            "sleep",
             Grow,
             alive => alive.Count(s => s.Pid != root.Id && s.ParentPid != root.Id) == 1);
         return all.Single(s => s.Pid != root.Id && s.ParentPid != root.Id);
