@@ -10,6 +10,7 @@ namespace OsKill.Tests.Soak;
 /// </summary>
 internal sealed class ExhaustionServer : IAsyncDisposable
 {
+    private const int WarmUpAttempts = 3;
     private static readonly TimeSpan WarmLimit = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan ResultLimit = Operation.HangLimit + TimeSpan.FromSeconds(60);
 
@@ -23,6 +24,9 @@ internal sealed class ExhaustionServer : IAsyncDisposable
 
     /// <summary>How many servers died under an operation.</summary>
     internal int Deaths { get; private set; }
+
+    /// <summary>How many servers the thread pool's limit ended during their warm-up (each was replaced).</summary>
+    internal int WarmUpPoolDeaths { get; private set; }
 
     /// <summary>Starts the first server (so that its warm-up overlaps with the test host's).</summary>
     internal async Task StartAsync()
@@ -149,18 +153,32 @@ internal sealed class ExhaustionServer : IAsyncDisposable
     /// CI, during the warm-up under a shortage). That is the runtime's limit, not the library's: with
     /// every method compiled once, on the thread that calls it, no such thread is needed.
     /// </summary>
-    private static async Task<Child> StartChildAsync()
+    /// <remarks>
+    /// The warm-up runs every operation with 2 and 3 descriptors free, and the pool can die of its
+    /// limit there too (seen in CI under load): such a server is a pool death like one under an
+    /// operation, and a new one is started, up to <see cref="WarmUpAttempts"/> in all. Any other
+    /// death in the warm-up fails the run.
+    /// </remarks>
+    private async Task<Child> StartChildAsync()
     {
-        Child child = await Child.StartWrappedAsync(["env", "DOTNET_TieredCompilation=0"], ["soak-server"]);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await child.WaitForLineAsync("warm", WarmLimit);
-            return child;
-        }
-        catch
-        {
-            child.Dispose();
-            throw;
+            Child child = await Child.StartWrappedAsync(["env", "DOTNET_TieredCompilation=0"], ["soak-server"]);
+            try
+            {
+                await child.WaitForLineAsync("warm", WarmLimit);
+                return child;
+            }
+            catch (InvalidOperationException e) when (attempt < WarmUpAttempts && DiedOfThePool(e.Message.ReplaceLineEndings(" ")))
+            {
+                WarmUpPoolDeaths++;
+                child.Dispose();
+            }
+            catch
+            {
+                child.Dispose();
+                throw;
+            }
         }
     }
 }

@@ -44,6 +44,11 @@ internal sealed class SoakRun(SoakSettings settings, Action<string> log)
 
             await starting;
             log($"warm-up done after {clock.Elapsed.TotalSeconds:0.0} s");
+            if (_server.WarmUpPoolDeaths > 0)
+            {
+                log($"the thread pool ended {_server.WarmUpPoolDeaths} server(s) in their warm-up with few descriptors free (the runtime's limit, not the library's); each was replaced");
+            }
+
             var before = Resources.Take();
             DateTime end = DateTime.UtcNow + settings.Duration;
             await Task.WhenAll(Enumerable.Range(1, settings.Workers).Select(w => Task.Run(() => WorkAsync(w, end, cancellationToken), CancellationToken.None)));
