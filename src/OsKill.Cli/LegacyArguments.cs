@@ -115,6 +115,14 @@ internal static class LegacyArguments
                 }
 
                 int values = Math.Max(0, arity - (attached ? 1 : 0));
+                if (name == "--timeout" && args.Count - i < values)
+                {
+                    // Not a pair (`oskill --timeout 2000`): the grammar, not the parser's "Required argument missing".
+                    string? given = attached ? arg[(name.Length + 1)..] : i < args.Count ? args[i] : null;
+                    error = CommandLine.TimeoutGrammar + (given is null ? "; it was given nothing" : $"; '{given}' has no signal after it");
+                    return null;
+                }
+
                 for (int v = 0; v < values && i < args.Count; v++)
                 {
                     output.Add(args[i++]);

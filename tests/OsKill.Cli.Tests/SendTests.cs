@@ -194,7 +194,9 @@ public class SendTests(SigInfoReceiver receivers) : IClassFixture<SigInfoReceive
     [InlineData("not enough arguments", "-9")]
     [InlineData("not enough arguments", "-s", "KILL", "-v")]
     [InlineData("Required argument missing for option: '-s'", "-s")]
-    [InlineData("Required argument missing for option: '--timeout'", "--timeout", "100")]
+    [InlineData("--timeout takes MS SIG pairs (wait MS milliseconds, then send SIG), as in --timeout 2000 INT --timeout 1000 KILL; '100' has no signal after it", "--timeout", "100")]
+    [InlineData("--timeout takes MS SIG pairs (wait MS milliseconds, then send SIG), as in --timeout 2000 INT --timeout 1000 KILL; '100' has no signal after it", "--timeout=100")]
+    [InlineData("--timeout takes MS SIG pairs (wait MS milliseconds, then send SIG), as in --timeout 2000 INT --timeout 1000 KILL; it was given nothing", "--timeout")]
     public async Task Missing_arguments_are_usage_errors(string message, params string[] args)
     {
         Expect.UsageError(await OsKillRun.RunAsync(args), message);
