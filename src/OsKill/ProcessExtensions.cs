@@ -43,7 +43,7 @@ public static class ProcessExtensions
     /// <param name="process">A started process.</param>
     /// <param name="cancellationToken">Cancels the call before the kill; after it, only the wait.</param>
     /// <returns>Which processes were killed.</returns>
-    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="ProcessLookupException">The process has exited (on Linux, reaped or not: a zombie has no children left to find).</exception>
     /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
     [UnsupportedOSPlatform("macos")]
     [UnsupportedOSPlatform("freebsd")]
@@ -61,7 +61,7 @@ public static class ProcessExtensions
     /// <param name="options">The steps.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>What happened.</returns>
-    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="ProcessLookupException">The process has exited (on Linux, reaped or not: a zombie has no children left to find).</exception>
     /// <exception cref="PlatformNotSupportedException">macOS and FreeBSD, where the tree walk is not implemented (guard the call with <c>OperatingSystem.IsLinux() || OperatingSystem.IsWindows()</c>).</exception>
     [UnsupportedOSPlatform("macos")]
     [UnsupportedOSPlatform("freebsd")]

@@ -196,7 +196,7 @@ public sealed class ProcessHandle : IDisposable
     /// </remarks>
     /// <param name="cancellationToken">Cancels the call before the kill (what was frozen is continued); after it, only the wait.</param>
     /// <returns>Which processes were killed.</returns>
-    /// <exception cref="ProcessLookupException">Linux: the process has exited and been reaped. (On Windows an exited root is not an error while the handle is held: its children are still found and killed.)</exception>
+    /// <exception cref="ProcessLookupException">Linux: the process has exited, reaped or not (a zombie has no children left to find). (On Windows an exited root is not an error while the handle is held: its children are still found and killed.)</exception>
     /// <exception cref="ArgumentException">The process is the caller or one of its ancestors. Nothing is sent.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop, or a killed member did not exit; see <see cref="ProcessTree.KillAsync(int, CancellationToken)"/>.</exception>
@@ -232,7 +232,7 @@ public sealed class ProcessHandle : IDisposable
     /// <param name="options">The steps; by default <see cref="StopOptions.Default"/>.</param>
     /// <param name="cancellationToken">Cancels the call: nothing more is sent, and what a freeze stopped is continued.</param>
     /// <returns>What happened: which step ended the tree, how many members there were and how many had to be killed.</returns>
-    /// <exception cref="ProcessLookupException">The process has exited and been reaped.</exception>
+    /// <exception cref="ProcessLookupException">Linux: the process has exited, reaped or not (a zombie has no children left to find).</exception>
     /// <exception cref="ArgumentException">The process is the caller or one of its ancestors; on Windows also a console step that would reach processes outside the tree. Nothing is sent.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>

@@ -52,7 +52,7 @@ public static class ProcessTree
     /// <returns>Which processes were killed, in how many walk rounds, and how long it took.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
     /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors (pid 1 among them), or (Linux) a thread id rather than a process id; the message names its process. Nothing is sent.</exception>
-    /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/> (ESRCH).</exception>
+    /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/> (ESRCH), or (Linux) it has exited and is a zombie, which has no children left to find; the message says that its descendants may still be running.</exception>
     /// <exception cref="PermissionDeniedException">A member may not be signalled (EPERM); the members already stopped are continued.</exception>
     /// <exception cref="TimeoutException">A member did not stop within 5 s (uninterruptible sleep, or a tracer that swallowed the SIGSTOP): everything found was killed anyway, and the message names each such pid with its state and says whether every member has exited, since a child it forked after the last walk may have escaped. Or a killed member did not exit within 10 s. A member in a frozen cgroup v2 is not such a case: it cannot fork, counts as stopped, and is killed with the rest.</exception>
     /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (on Linux the walk opens a pidfd for each member); the message names the pid.</exception>
@@ -81,7 +81,7 @@ public static class ProcessTree
     /// <returns>What happened.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rootPid"/> is 0 or negative. Nothing is sent.</exception>
     /// <exception cref="ArgumentException"><paramref name="rootPid"/> is the calling process or one of its ancestors, or (Linux) a thread id rather than a process id. Nothing is sent.</exception>
-    /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>.</exception>
+    /// <exception cref="ProcessLookupException">No process <paramref name="rootPid"/>, or (Linux) it has exited and is a zombie; the message says that its descendants may still be running.</exception>
     /// <exception cref="PermissionDeniedException">The root or a member may not be signalled.</exception>
     /// <exception cref="TimeoutException">A member would not stop for a step (the signal still went to every member found).</exception>
     /// <exception cref="OsException">Any other system error, such as EMFILE or ENFILE when the process (or the system) is out of descriptors (on Linux the walk opens a pidfd for each member); the message names the pid.</exception>
@@ -112,15 +112,19 @@ public static class ProcessTree
             $"A process tree needs a root process id greater than 0. To kill(2), pid {pid} means the process group {-(long)pid}; use Os.KillPg for a group."),
     };
 
+    private const string RootGoneAdvice =
+        "If it was the root of a process tree, its descendants may still be running: once a root has exited, " +
+        "a tree call cannot find its children (on Linux they have been reparented to init or a subreaper). Stop or kill the tree in one call while its root runs " +
+        "(StopTreeAsync or KillTreeAsync, not StopAsync first), or start it in a ProcessContainer, which ends everything it started.";
+
     /// <summary>
     /// The "no such process" of a tree call whose root is gone: <paramref name="e"/> with the same
     /// errno, pid, signal, operation and OS text, and a message that goes on to say what may have
     /// become of the root's descendants, and how to avoid that.
     /// </summary>
-    internal static ProcessLookupException RootGone(ProcessLookupException e) =>
-        new(e.Errno, $"{e.Message.TrimEnd('.')}. If it was the root of a process tree, its descendants may still be running: once a root has exited, " +
-            "a tree call cannot find its children (on Linux they have been reparented to init or a subreaper). Stop or kill the tree in one call while its root runs " +
-            "(StopTreeAsync or KillTreeAsync, not StopAsync first), or start it in a ProcessContainer, which ends everything it started.")
+    /// <remarks>An exception that already says it is returned as it is, so that entry points that wrap each other say it once.</remarks>
+    internal static ProcessLookupException RootGone(ProcessLookupException e) => e.Message.EndsWith(RootGoneAdvice, StringComparison.Ordinal) ? e :
+        new(e.Errno, $"{e.Message.TrimEnd('.')}. {RootGoneAdvice}")
         {
             Pid = e.Pid,
             Signal = e.Signal,

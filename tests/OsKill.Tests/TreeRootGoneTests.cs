@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Globalization;
+
 namespace OsKill.Tests;
 
 /// <summary>
@@ -21,7 +24,7 @@ public class TreeRootGoneTests
             int root = bash.Id;
             await bash.StopAsync(StopOptions.Graceful(TimeSpan.FromSeconds(10)), Ct);
             await bash.WaitForExitAsync(Ct);
-            await AssertReapedAsync(root);     // until then the root is a zombie, and the call finds no child either
+            await AssertReapedAsync(root);     // until then the root is a zombie (the case of the test further down)
 
             ProcessLookupException e = await Assert.ThrowsAsync<ProcessLookupException>(() => call == "StopTreeAsync"
                 ? bash.StopTreeAsync(cancellationToken: Ct)
@@ -69,11 +72,66 @@ public class TreeRootGoneTests
         }
     }
 
+    public static TheoryData<string> EveryTreeEntry => ["ProcessTree.KillAsync", "ProcessTree.StopAsync", "ProcessHandle.KillTreeAsync", "ProcessHandle.StopTreeAsync"];
+
+    [Theory]
+    [MemberData(nameof(EveryTreeEntry))]
+    public async Task A_tree_call_on_a_root_that_exited_but_is_not_reaped_says_so_and_touches_nothing(string call)
+    {
+        // The root is a zombie: its parent (Python, holding the Popen) has not waited for it. Its
+        // sleep was reparented when it exited, so a walk from it finds nothing; the call used to
+        // return a success while the sleep ran on.
+        const string Script = """
+            import subprocess, time
+            p = subprocess.Popen(["/bin/bash", "-c", "sleep 1000 & echo $!; exit 0"], stdout=subprocess.PIPE)
+            print(p.pid, p.stdout.readline().decode().strip(), flush=True)
+            time.sleep(1000)
+            """;
+        string marker = Trees.NewMarker();
+        var psi = new ProcessStartInfo(Python.Executable) { RedirectStandardOutput = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-I");
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(Script);
+        psi.Environment[Trees.MarkerVariable] = marker;
+        using Process parent = Process.Start(psi)!;
+        try
+        {
+            string[] pids = (await parent.StandardOutput.ReadLineAsync(Ct))!.Split(' ');
+            int root = int.Parse(pids[0], CultureInfo.InvariantCulture);
+            int sleep = int.Parse(pids[1], CultureInfo.InvariantCulture);
+            char? state = await ProcState.WaitForStateAsync(root, s => s == 'Z', TimeSpan.FromSeconds(30));
+            Assert.True(state == 'Z', $"pid {root} did not become a zombie (state {state})");
+
+            using ProcessHandle? handle = call.StartsWith("ProcessHandle", StringComparison.Ordinal) ? ProcessHandle.Open(root) : null;
+            ProcessLookupException e = await Assert.ThrowsAsync<ProcessLookupException>(() => call switch
+            {
+                "ProcessTree.KillAsync" => ProcessTree.KillAsync(root, Ct),
+                "ProcessTree.StopAsync" => ProcessTree.StopAsync(root, cancellationToken: Ct),
+                "ProcessHandle.KillTreeAsync" => handle!.KillTreeAsync(Ct),
+                _ => handle!.StopTreeAsync(cancellationToken: Ct),
+            });
+
+            AssertSaysWhatBecameOfTheDescendants(e);
+            Assert.Contains($"pid {root} has exited (a zombie that its parent, pid {parent.Id}, has not reaped yet)", e.Message, StringComparison.Ordinal);
+            Assert.Single(e.Message.Split("descendants may still be running").Skip(1));
+            Assert.Equal((root, 3), (e.Pid, e.Errno));
+
+            // Nothing was sent: the sleep lives on, neither stopped nor signalled, and so does the parent.
+            Assert.Contains(sleep, Trees.Alive(marker).Select(s => s.Pid));
+            ProcState.AssertUntouched(sleep);
+            Assert.Equal('Z', ProcState.State(root));
+        }
+        finally
+        {
+            await Trees.CleanupAsync(marker);
+        }
+    }
+
     /// <summary>
     /// Waits until the pid is gone from /proc: the root has been reaped, which is what these tests
     /// are about. Nothing in WaitForExitAsync's contract says the reap has happened when it returns
     /// (one CI run of the .NET 11 lane saw the tree call return without an error, which is what a
-    /// root that is still a zombie gives).
+    /// root that was still a zombie gave then; a zombie root now throws too, and has a test of its own).
     /// </summary>
     private static async Task AssertReapedAsync(int pid)
     {
