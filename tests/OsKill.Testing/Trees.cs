@@ -350,6 +350,17 @@ public static class Trees
         return psi;
     }
 
+    /// <summary>Start info for a marked tree whose root is Python (isolated mode, -I) running <paramref name="script"/>.</summary>
+    public static ProcessStartInfo Python(string marker, string script)
+    {
+        var psi = new ProcessStartInfo(OsKill.Testing.Python.Executable) { UseShellExecute = false };
+        psi.ArgumentList.Add("-I");
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        psi.Environment[MarkerVariable] = marker;
+        return psi;
+    }
+
     /// <summary>Compiles the forker once per source text, into a directory named by its hash, and renames it into place so that concurrent builds do not collide.</summary>
     private static string BuildForker()
     {

@@ -130,12 +130,7 @@ public class ProcessTreeTests
             time.sleep(1000)
             """;
         string marker = Trees.NewMarker();
-        var psi = new ProcessStartInfo(Python.Executable) { UseShellExecute = false };
-        psi.ArgumentList.Add("-I");
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(Script);
-        psi.Environment[Trees.MarkerVariable] = marker;
-        using Process root = Process.Start(psi)!;
+        using Process root = Process.Start(Trees.Python(marker, Script))!;
         try
         {
             List<Trees.Seen> before = await Trees.WaitForAliveAsync(marker, 3, Grow);

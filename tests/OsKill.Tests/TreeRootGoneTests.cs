@@ -88,11 +88,8 @@ public class TreeRootGoneTests
             time.sleep(1000)
             """;
         string marker = Trees.NewMarker();
-        var psi = new ProcessStartInfo(Python.Executable) { RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-I");
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(Script);
-        psi.Environment[Trees.MarkerVariable] = marker;
+        ProcessStartInfo psi = Trees.Python(marker, Script);
+        psi.RedirectStandardOutput = true;
         using Process parent = Process.Start(psi)!;
         try
         {
