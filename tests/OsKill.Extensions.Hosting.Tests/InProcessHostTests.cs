@@ -26,7 +26,10 @@ public class InProcessHostTests
             ChildProcessInfo running = children.GetChild("sleeper");
             Assert.Equal(ChildProcessState.Running, running.State);
             int pid = Assert.IsType<int>(running.ProcessId);
-            Assert.Equal(pid, Assert.Single(Trees.Alive(marker)).Pid);
+            // Start returns once the child is in its container, maybe still inside env's exec of
+            // sleep, when a scan cannot read its environment (CI saw none): wait until it runs sleep.
+            List<Trees.Seen> settled = await Trees.WaitForSettledAsync(marker, 1, rootPid: 0, "sleep", TimeSpan.FromSeconds(10));
+            Assert.Equal(pid, Assert.Single(settled).Pid);
             HealthReportEntry healthy = (await health.CheckHealthAsync(TestContext.Current.CancellationToken)).Entries["child:sleeper"];
             Assert.Equal(HealthStatus.Healthy, healthy.Status);
             Assert.Equal(pid, healthy.Data["pid"]);

@@ -133,12 +133,7 @@ public static class Trees
                 continue;
             }
 
-            byte[] environ;
-            try
-            {
-                environ = File.ReadAllBytes(dir + "/environ");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            if (ReadEnviron(dir, pid) is not byte[] environ)
             {
                 continue;
             }
@@ -156,6 +151,36 @@ public static class Trees
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// A process's environment, or null once it is gone. A process inside an exec shows an empty
+    /// one for a moment (its new memory has no environment yet, or the old is already released),
+    /// and a scan then would not see it at all (CI saw counts one short). So an empty read of a
+    /// live process that is not a kernel thread is read again, a few times, a millisecond apart.
+    /// </summary>
+    private static byte[]? ReadEnviron(string dir, int pid)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            byte[] environ;
+            try
+            {
+                environ = File.ReadAllBytes(dir + "/environ");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+
+            bool mayBeInsideExec = environ.Length == 0 && pid != 2 && ReadStat(pid) is Seen s && s.IsAlive && s.ParentPid != 2;
+            if (!mayBeInsideExec || attempt == 10)
+            {
+                return environ;
+            }
+
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>The live (not zombie) processes of the tree.</summary>
