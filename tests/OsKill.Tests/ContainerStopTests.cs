@@ -285,15 +285,22 @@ public class ContainerStopTests
 
     internal static async Task<IReadOnlyList<int>> WaitForMembersAsync(ProcessContainer container, int count, Func<bool>? also = null)
     {
+        // The condition first, then the listing: a listing read before the condition came true can
+        // hold a member that has gone since and lack one made since (CI saw a short-lived command
+        // substitution listed in place of the sleep forked after it).
         DateTime deadline = DateTime.UtcNow + Grow;
-        IReadOnlyList<int> pids;
-        while ((pids = container.GetProcessIds()).Count != count || (also is not null && !also()))
+        while (true)
         {
+            bool ready = also is null || also();
+            IReadOnlyList<int> pids = container.GetProcessIds();
+            if (ready && pids.Count == count)
+            {
+                return pids;
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"the container has {pids.Count} members, not {count}");
             await Task.Delay(20, Ct);
         }
-
-        return pids;
     }
 
     /// <summary>A file path, not yet made, in a fresh directory of its own, for the members' reports.</summary>
