@@ -274,14 +274,11 @@ internal sealed class CommandLine
         }
     }
 
-    /// <summary>What --timeout takes, for every error about it.</summary>
-    internal const string TimeoutGrammar = "--timeout takes MS SIG pairs (wait MS milliseconds, then send SIG), as in --timeout 2000 INT --timeout 1000 KILL";
-
     private static void ValidateTimeouts(OptionResult result)
     {
         // Each error shows the grammar: `--timeout 2000 4000000` (a pid where the signal goes) is
         // better told what --timeout takes than only that 4000000 is no signal.
-        const string grammar = TimeoutGrammar;
+        const string grammar = LegacyArguments.TimeoutGrammar;
         IReadOnlyList<Token> tokens = result.Tokens;
         if (tokens.Count % 2 != 0)
         {

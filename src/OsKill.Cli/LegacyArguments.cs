@@ -15,6 +15,9 @@ namespace OsKill.Cli;
 /// </summary>
 internal static class LegacyArguments
 {
+    /// <summary>What --timeout takes, for every error about it (here, since the front binary has this file and not the parser's).</summary>
+    internal const string TimeoutGrammar = "--timeout takes MS SIG pairs (wait MS milliseconds, then send SIG), as in --timeout 2000 INT --timeout 1000 KILL";
+
     /// <summary>
     /// How many values each option takes: 0, 1, 2, or -1 for <c>-l</c> and <c>-d</c>, which take
     /// the next argument whatever it is (optional for <c>-l</c>) and end the options.
@@ -119,7 +122,7 @@ internal static class LegacyArguments
                 {
                     // Not a pair (`oskill --timeout 2000`): the grammar, not the parser's "Required argument missing".
                     string? given = attached ? arg[(name.Length + 1)..] : i < args.Count ? args[i] : null;
-                    error = CommandLine.TimeoutGrammar + (given is null ? "; it was given nothing" : $"; '{given}' has no signal after it");
+                    error = TimeoutGrammar + (given is null ? "; it was given nothing" : $"; '{given}' has no signal after it");
                     return null;
                 }
 
