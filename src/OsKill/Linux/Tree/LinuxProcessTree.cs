@@ -139,38 +139,37 @@ internal static class LinuxProcessTree
             throw ProcessGuards.TreeHoldsCaller(rootPid, who, paramName);
         }
 
-        if (ExitedRoot(rootPid) is ProcessLookupException exited)
+        // The root's stat, read after its pidfd was opened as a child's is at its admission: the
+        // first freeze uses it rather than read it again.
+        byte[] buffer = new byte[512];
+        if (ProcFs.ReadStat($"/proc/{rootPid}/stat", ref buffer, out ProcFs.Stat stat) == 0)
         {
-            root.Release();
-            throw exited;
+            if (TaskStates.IsExited(stat.State) && stat.Threads <= 1)
+            {
+                root.Release();
+                throw ZombieRoot(rootPid, stat.ParentPid);
+            }
+
+            root.AdmittedStat = stat;
         }
 
         return new TreeSkeleton<LinuxTreeMember>(new LinuxTreeBackend(rootPid, scanProc), root, static m => m.Release());
     }
 
     /// <summary>
-    /// The tree's "no such process" (<see cref="ProcessTree.RootGone"/>) when the root has exited
-    /// but is not yet reaped (a zombie: its parent has not waited for it), else null. A zombie has
-    /// no children left, since they were reparented when it exited, so a walk from it would find
-    /// nothing and report success while its descendants run on. A leader that exited while other
-    /// threads run shows as a zombie too, but is alive: only a zombie with one thread counts. If
-    /// the root was reaped and its pid reused by a zombie since the open, the root has exited all
-    /// the same.
+    /// The tree's "no such process" (<see cref="ProcessTree.RootGone"/>) for a root that has exited
+    /// but is not yet reaped (a zombie: its parent has not waited for it). A zombie has no children
+    /// left, since they were reparented when it exited, so a walk from it would find nothing and
+    /// report success while its descendants run on. A leader that exited while other threads run
+    /// shows as a zombie too, but is alive: only a zombie with one thread counts. If the root was
+    /// reaped and its pid reused by a zombie since the open, the root has exited all the same.
+    /// (A root whose stat cannot be read has been reaped: the walk sees that.)
     /// </summary>
-    private static ProcessLookupException? ExitedRoot(int rootPid)
-    {
-        byte[] buffer = new byte[512];
-        if (ProcFs.ReadStat($"/proc/{rootPid}/stat", ref buffer, out ProcFs.Stat stat) != 0 || !TaskStates.IsExited(stat.State) || stat.Threads > 1)
-        {
-            return null; // alive, or reaped (the walk sees that)
-        }
-
-        var e = (ProcessLookupException)OsException.FromErrno(
+    private static ProcessLookupException ZombieRoot(int rootPid, int parentPid) =>
+        ProcessTree.RootGone((ProcessLookupException)OsException.FromErrno(
             Errno.ESRCH,
             "read",
-            $"pid {rootPid} has exited (a zombie that its parent, pid {stat.ParentPid}, has not reaped yet), so it has no process tree to kill or stop",
+            $"pid {rootPid} has exited (a zombie that its parent, pid {parentPid}, has not reaped yet), so it has no process tree to kill or stop",
             rootPid,
-            null);
-        return ProcessTree.RootGone(e);
-    }
+            null));
 }

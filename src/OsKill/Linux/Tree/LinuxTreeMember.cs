@@ -23,7 +23,7 @@ internal sealed class LinuxTreeMember : TreeMember
     /// <summary>How many threads its stat showed (each task is checked for quiet, and each lists children).</summary>
     internal int Threads { get; set; } = 1;
 
-    /// <summary>The stat read, through the new pidfd, when it was admitted: the freeze uses it rather than read again.</summary>
+    /// <summary>The stat read, through the new pidfd, when it was admitted (the root's: when the tree started): the freeze uses it rather than read again.</summary>
     internal ProcFs.Stat? AdmittedStat { get; set; }
 
     /// <inheritdoc/>
